@@ -1,0 +1,303 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// reservedURLPrefixes are the paths the server keeps for itself.
+var reservedURLPrefixes = []string{"/api", "/healthz", "/readyz", "/static", "/login"}
+
+// primitiveTypes are the parameter types that are not entities.
+var primitiveTypes = []string{"String", "Integer", "Long", "Decimal", "Boolean", "DateTime"}
+
+func (l *loader) linkPages(app *App) {
+	urls := map[string]Pos{}
+	checkURL := func(url string, pos Pos, what string) {
+		if url == "" {
+			return
+		}
+		switch {
+		case !strings.HasPrefix(url, "/") || url == "/" || strings.ContainsAny(url, "?#% \t") || strings.Contains(url, "//") || strings.Contains(url, "/."):
+			l.diags.Errorf(pos, CodePageURL, "%s: url %q is not a plain path such as /expenses", what, url)
+			return
+		}
+		for _, p := range reservedURLPrefixes {
+			if strings.HasPrefix(url, p) {
+				l.diags.Errorf(pos, CodePageURL, "%s: url %q starts with %s, which Rampart keeps for itself; choose another path", what, url, p)
+				return
+			}
+		}
+		k := strings.TrimSuffix(url, "/")
+		if first, ok := urls[k]; ok {
+			l.diags.Errorf(pos, CodeDuplicateURL, "%s: url %q is already used at %s; urls are unique in the app", what, url, first)
+			return
+		}
+		urls[k] = pos
+	}
+	for _, m := range app.Modules {
+		for _, e := range m.Entities {
+			if !m.System {
+				l.linkRules(app, e)
+			}
+		}
+		for _, p := range m.Pages {
+			what := "page " + p.QualifiedName()
+			p.AllowedRoles = l.resolveModuleRoles(app, p.AllowedRoleNames, m, what)
+			checkURL(p.URL, p.URLPos, what)
+			if p.List != nil {
+				l.linkList(app, p)
+			}
+			if p.Form != nil {
+				l.linkForm(app, p)
+			}
+		}
+		for _, mf := range m.Microflows {
+			what := "microflow " + mf.QualifiedName()
+			mf.AllowedRoles = l.resolveModuleRoles(app, mf.AllowedRoleNames, m, what)
+			checkURL(mf.URL, mf.URLPos, what)
+			for i := range mf.Parameters {
+				p := &mf.Parameters[i]
+				if p.TypeName.Name == "" {
+					l.diags.Errorf(p.Pos, CodeMicroflow, "%s: parameter %s needs a type: an entity or one of %s", what, p.Name, strings.Join(primitiveTypes, ", "))
+				} else if !slices.Contains(primitiveTypes, p.TypeName.Name) {
+					p.Entity = l.entityRef(app, p.TypeName, m)
+				}
+			}
+		}
+	}
+	nav := &app.Navigation
+	l.pageRef(app, nav.Home, nil)
+	for i := range nav.RoleHomes {
+		h := &nav.RoleHomes[i]
+		h.Role = l.userRoleRef(app, h.RoleName, h.RolePos)
+		l.pageRef(app, &h.Page, nil)
+	}
+	var menu func(items []*MenuItem)
+	menu = func(items []*MenuItem) {
+		for _, it := range items {
+			l.pageRef(app, it.Page, nil)
+			menu(it.Items)
+		}
+	}
+	menu(nav.Menu)
+}
+
+func (l *loader) linkRules(app *App, e *Entity) {
+	user := app.Entity(SystemUser)
+	for _, r := range e.Access {
+		what := fmt.Sprintf("access rule %d of %s", r.Index+1, e.QualifiedName())
+		if len(r.RoleNames) == 0 {
+			l.diags.Errorf(r.Pos, CodeRuleNoRoles, "%s has no roles: list the module roles it is for in `roles`", what)
+		}
+		r.Roles = l.resolveModuleRoles(app, r.RoleNames, e.Module, what)
+		if r.XPath != nil && !e.Persistable {
+			l.diags.Errorf(r.XPath.Pos, CodeRuleXPathNonPers, "%s: entity %s is not persistable, so its rules cannot have an xpath; remove it", what, e.QualifiedName())
+		}
+		seen := map[*Association]bool{}
+		seenAttr := map[*Attribute]bool{}
+		grants := r.Create || r.Delete || (r.DefaultMemberAccess != None && len(e.Members()) > 0)
+		for i := range r.Members {
+			ma := &r.Members[i]
+			m := e.Member(ma.Name, e.Module)
+			if m == nil {
+				l.ruleMemberUnknown(app, e, ma)
+				continue
+			}
+			ma.Member = m
+			if m.Association != nil && seen[m.Association] || m.Attribute != nil && seenAttr[m.Attribute] {
+				l.diags.Errorf(ma.Pos, CodeDuplicateKey, "%s names member %s twice; keep one", what, m.Name)
+				continue
+			}
+			seen[m.Association], seenAttr[m.Attribute] = true, true
+			if ma.Access != None {
+				grants = true
+			}
+			if ma.Access == ReadWrite && !m.Writable() {
+				kind := "system member"
+				if !m.System {
+					kind = "AutoNumber attribute"
+				}
+				l.diags.Errorf(ma.Pos, CodeRuleReadWrite, "%s grants ReadWrite on %s, a%s %s that clients can never write; use ReadOnly", what, m.Name, article(kind), kind)
+			}
+			if e != user && m.Inherited && declaredOn(m) == user {
+				l.diags.Warnf(ma.Pos, CodeRuleUserMember, "%s names %s, a member of System.User: it follows the built-in user-management rules and this entry has no effect; remove it", what, m.Name)
+			}
+		}
+		if !grants {
+			l.diags.Errorf(r.Pos, CodeRuleGrantsNone, "%s grants nothing: give it create, delete, or ReadOnly or ReadWrite on some member", what)
+		}
+	}
+}
+
+// declaredOn is the entity a member belongs to.
+func declaredOn(m *Member) *Entity {
+	if m.Attribute != nil {
+		return m.Attribute.Entity
+	}
+	return m.Association.From
+}
+
+func (l *loader) ruleMemberUnknown(app *App, e *Entity, ma *MemberAccess) {
+	if a := app.Association(qualify(ma.Name, e.Module)); a != nil && a.To != nil && e.IsA(a.To) {
+		l.diags.Errorf(ma.Pos, CodeRuleAssocSide, "association %s is a member of its from entity %s, not of %s; grant it in the rules of %s", a.QualifiedName(), a.From.QualifiedName(), e.QualifiedName(), a.From.QualifiedName())
+		return
+	}
+	l.unknownMember(e, NameRef{ma.Name, ma.Pos})
+}
+
+// PathStep is one association step of a page column.
+type PathStep struct {
+	Member *Member // the association, a member of the entity before the step
+	Entity *Entity // the entity reached (the other end or a specialization)
+}
+
+// ColumnPath is a list column: zero or more single-valued steps and the
+// member shown.
+type ColumnPath struct {
+	Steps  []PathStep
+	Member *Member
+}
+
+// ResolveColumn resolves a column or field path written in module m. It is
+// used by the loader and by everything that renders pages.
+func ResolveColumn(app *App, e *Entity, text string, m *Module) (ColumnPath, error) {
+	var cp ColumnPath
+	parts := strings.Split(text, "/")
+	if len(parts)%2 == 0 {
+		return cp, fmt.Errorf("path %s must alternate association and entity and end in a member", text)
+	}
+	cur := e
+	for i := 0; i+1 < len(parts); i += 2 {
+		mem := cur.Member(parts[i], m)
+		if mem == nil || mem.Association == nil {
+			if a := app.Association(qualify(parts[i], m)); a != nil && a.To != nil && cur.IsA(a.To) {
+				return cp, fmt.Errorf("path %s walks %s backwards, which reaches many objects; a column crosses only single-valued references", text, a.QualifiedName())
+			}
+			return cp, fmt.Errorf("path %s: %s is not an association of %s", text, parts[i], cur.QualifiedName())
+		}
+		if mem.Association.Type == ReferenceSet {
+			return cp, fmt.Errorf("path %s crosses the ReferenceSet %s, which reaches many objects; a column crosses only single-valued references", text, mem.Name)
+		}
+		next := app.Entity(qualify(parts[i+1], m))
+		if next == nil || mem.Association.To == nil || !next.IsA(mem.Association.To) {
+			return cp, fmt.Errorf("path %s: %s is not %s or a specialization of it", text, parts[i+1], assocTo(mem.Association))
+		}
+		cp.Steps = append(cp.Steps, PathStep{Member: mem, Entity: next})
+		cur = next
+	}
+	last := parts[len(parts)-1]
+	mem := cur.Member(last, m)
+	if mem == nil {
+		return cp, fmt.Errorf("entity %s has no member %s", cur.QualifiedName(), last)
+	}
+	if len(cp.Steps) > 0 && mem.Association != nil {
+		return cp, fmt.Errorf("path %s must end in an attribute", text)
+	}
+	cp.Member = mem
+	return cp, nil
+}
+
+func assocTo(a *Association) string {
+	if a.To == nil {
+		return "its target"
+	}
+	return a.To.QualifiedName()
+}
+
+// Entity is the entity whose member the column shows.
+func (cp ColumnPath) Entity(start *Entity) *Entity {
+	if len(cp.Steps) == 0 {
+		return start
+	}
+	return cp.Steps[len(cp.Steps)-1].Entity
+}
+
+func (l *loader) linkList(app *App, p *Page) {
+	lp := p.List
+	what := "page " + p.QualifiedName()
+	if lp.EntityName.Name == "" {
+		return
+	}
+	lp.Entity = l.entityRef(app, lp.EntityName, p.Module)
+	e := lp.Entity
+	if e == nil {
+		return
+	}
+	if !e.Persistable {
+		l.diags.Errorf(lp.EntityName.Pos, CodePageEntity, "%s lists %s, which is not persistable; list pages show stored objects", what, e.QualifiedName())
+	}
+	for _, c := range lp.Columns {
+		cp, err := ResolveColumn(app, e, c.Name, p.Module)
+		if err != nil {
+			l.diags.Errorf(c.Pos, CodePageColumn, "%s: column %v", what, err)
+			continue
+		}
+		if a := cp.Member.Attribute; a != nil && (a.Type == TypeBinary || a.Type == TypeHashString) {
+			l.diags.Errorf(c.Pos, CodePageColumn, "%s: column %s is a %s attribute, which is never shown", what, c.Name, a.Type)
+		}
+	}
+	for _, s := range lp.Search {
+		m := e.Member(s.Name, p.Module)
+		switch {
+		case m == nil:
+			l.unknownMember(e, s)
+		case m.Attribute == nil || m.Attribute.Type != TypeString:
+			l.diags.Errorf(s.Pos, CodePageSearch, "%s: search member %s is not a String attribute; the search box searches text", what, s.Name)
+		}
+	}
+	for _, k := range lp.Sort {
+		m := e.Member(k.Member.Name, p.Module)
+		switch {
+		case m == nil:
+			l.unknownMember(e, k.Member)
+		case m.Attribute == nil:
+			l.diags.Errorf(k.Member.Pos, CodePageSort, "%s: sort member %s is an association; sort by an attribute", what, k.Member.Name)
+		case m.Attribute.Type == TypeBinary || m.Attribute.Type == TypeHashString:
+			l.diags.Errorf(k.Member.Pos, CodePageSort, "%s: cannot sort by %s, a %s attribute", what, k.Member.Name, m.Attribute.Type)
+		}
+	}
+	for _, t := range []*PageRef{lp.Open, lp.New} {
+		if t == nil {
+			continue
+		}
+		l.pageRef(app, t, p.Module)
+		if t.Page == nil {
+			continue
+		}
+		switch f := t.Page.Form; {
+		case f == nil:
+			l.diags.Errorf(t.Pos, CodePageTarget, "%s opens %s, which is not a form page; open a page with a `form`", what, t.Name)
+		case f.Entity != nil && f.Entity != e:
+			l.diags.Errorf(t.Pos, CodePageTarget, "%s lists %s but opens %s, a form of %s; open a form of %s", what, e.QualifiedName(), t.Name, f.Entity.QualifiedName(), e.QualifiedName())
+		}
+	}
+}
+
+func (l *loader) linkForm(app *App, p *Page) {
+	fp := p.Form
+	what := "page " + p.QualifiedName()
+	if fp.EntityName.Name != "" {
+		fp.Entity = l.entityRef(app, fp.EntityName, p.Module)
+	}
+	if e := fp.Entity; e != nil {
+		for _, f := range fp.Fields {
+			m := e.Member(f.Name, p.Module)
+			if m == nil {
+				l.unknownMember(e, f)
+			} else if m.Attribute != nil && m.Attribute.Type == TypeBinary {
+				l.diags.Errorf(f.Pos, CodePageColumn, "%s: field %s is a Binary attribute, which forms cannot show yet", what, f.Name)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, a := range fp.Actions {
+		if !slices.Contains([]string{"save", "cancel", "delete"}, a.Name) {
+			l.diags.Errorf(a.Pos, CodePageAction, "%s: unknown action %q; use save, cancel or delete", what, a.Name)
+		} else if seen[a.Name] {
+			l.diags.Errorf(a.Pos, CodePageAction, "%s: action %s is listed twice", what, a.Name)
+		}
+		seen[a.Name] = true
+	}
+}
