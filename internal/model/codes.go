@@ -16,16 +16,16 @@ const (
 	CodeFile           = "RP0010" // unreadable or missing file
 
 	// Names and references.
-	CodeInvalidName    = "RP0101"
-	CodeDuplicateName  = "RP0102"
-	CodeReservedName   = "RP0103"
-	CodeUnknownEntity  = "RP0105"
-	CodeUnknownEnum    = "RP0106"
-	CodeUnknownRole    = "RP0107"
-	CodeForeignRole    = "RP0108"
-	CodeUnknownUser    = "RP0109" // unknown user role
-	CodeUnknownPage    = "RP0110"
-	CodeUnknownMember  = "RP0111"
+	CodeInvalidName   = "RP0101"
+	CodeDuplicateName = "RP0102"
+	CodeReservedName  = "RP0103"
+	CodeUnknownEntity = "RP0105"
+	CodeUnknownEnum   = "RP0106"
+	CodeUnknownRole   = "RP0107"
+	CodeForeignRole   = "RP0108"
+	CodeUnknownUser   = "RP0109" // unknown user role
+	CodeUnknownPage   = "RP0110"
+	CodeUnknownMember = "RP0111"
 
 	// App security settings.
 	CodeAnonymousRole   = "RP0201"
@@ -95,16 +95,16 @@ var CodeSummaries = map[string]string{
 	CodeModuleFileName: "The module name differs from its file name",
 	CodeFile:           "A listed module file does not exist",
 
-	CodeInvalidName:    "A name that is not a valid identifier",
-	CodeDuplicateName:  "A name that repeats another ignoring case",
-	CodeReservedName:   "A member name that is reserved",
-	CodeUnknownEntity:  "An unknown entity",
-	CodeUnknownEnum:    "An unknown enumeration",
-	CodeUnknownRole:    "An unknown module role",
-	CodeForeignRole:    "A module role of another module",
-	CodeUnknownUser:    "An unknown user role",
-	CodeUnknownPage:    "An unknown page",
-	CodeUnknownMember:  "An unknown attribute or association",
+	CodeInvalidName:   "A name that is not a valid identifier",
+	CodeDuplicateName: "A name that repeats another ignoring case",
+	CodeReservedName:  "A member name that is reserved",
+	CodeUnknownEntity: "An unknown entity",
+	CodeUnknownEnum:   "An unknown enumeration",
+	CodeUnknownRole:   "An unknown module role",
+	CodeForeignRole:   "A module role of another module",
+	CodeUnknownUser:   "An unknown user role",
+	CodeUnknownPage:   "An unknown page",
+	CodeUnknownMember: "An unknown attribute or association",
 
 	CodeAnonymousRole:   "Anonymous users enabled without a role",
 	CodeDemoAdminName:   "A demo user named like the administrator",
