@@ -10,7 +10,7 @@ type tokKind uint8
 
 const (
 	tEOF   tokKind = iota
-	tError         // a lexical error; always the last token
+	tError         // a lexical error: the lexer is not asked for more
 	tLBrack
 	tRBrack
 	tLParen
@@ -18,88 +18,95 @@ const (
 	tSlash
 	tComma
 	tOp
-	tWord   // a name, qualified name, keyword or function name
-	tString // val holds the text with doubled quotes undone
+	tWord // a name, qualified name, keyword or function name
+	tString
 	tNumber
-	tVar // val holds the name after '$'
+	tVar // $name
 )
 
 type token struct {
 	kind tokKind
 	col  int
 	text string // as written in the source
-	val  string
-	op   Op
-	err  *Error
+	val  string // tString: the value with doubled quotes undone; tVar: the name
+	op   Op     // tOp
+	err  *Error // tError
 }
 
 var punct = map[byte]tokKind{'[': tLBrack, ']': tRBrack, '(': tLParen, ')': tRParen, '/': tSlash, ',': tComma}
 
-// lex splits src into tokens, ending with tEOF or, at the first lexical error, with tError.
-// The error is a token rather than a return value so that the parser reports whichever error
-// comes first in the text.
-func lex(src string) []token {
-	var toks []token
-	col := 1
-	for i := 0; i < len(src); {
-		c := src[i]
-		start := i
-		t := token{col: col}
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+// lexer produces tokens on demand, so that memory stays constant however long the input.
+// It ends with tEOF or, at the first lexical error, with tError; the error is a token rather
+// than a return value so that the parser reports whichever error comes first in the text.
+// The parser never asks for a token after either.
+type lexer struct {
+	src string
+	i   int
+	col int
+}
+
+func (l *lexer) next() token {
+	src, i := l.src, l.i
+	for i < len(src) && (src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r') {
+		i++
+		l.col++
+	}
+	if i == len(src) {
+		return token{kind: tEOF, col: l.col}
+	}
+	c := src[i]
+	start := i
+	t := token{col: l.col}
+	switch {
+	case punct[c] != 0:
+		t.kind = punct[c]
+		i++
+	case c == '=':
+		t.kind, t.op = tOp, Eq
+		i++
+	case c == '!' && strings.HasPrefix(src[i:], "!="):
+		t.kind, t.op = tOp, Ne
+		i += 2
+	case c == '<' || c == '>':
+		t.kind, t.op = tOp, Lt
+		if c == '>' {
+			t.op = Gt
+		}
+		i++
+		if i < len(src) && src[i] == '=' {
+			t.op++ // Lt+1 is Le, Gt+1 is Ge
 			i++
-			col++
-			continue
-		case punct[c] != 0:
-			t.kind = punct[c]
-			i++
-		case c == '=':
-			t.kind, t.op = tOp, Eq
-			i++
-		case c == '!' && strings.HasPrefix(src[i:], "!="):
-			t.kind, t.op = tOp, Ne
-			i += 2
-		case c == '<' || c == '>':
-			t.kind, t.op = tOp, Lt
-			if c == '>' {
-				t.op = Gt
-			}
-			i++
-			if i < len(src) && src[i] == '=' {
-				t.op++ // Lt+1 is Le, Gt+1 is Ge
+		}
+	case c == '\'' || c == '"':
+		var ok bool
+		t.kind = tString
+		if i, t.val, ok = lexString(src, i); !ok {
+			return errorToken(t.col, "unterminated string literal")
+		}
+	case isDigit(c) || c == '-' && i+1 < len(src) && isDigit(src[i+1]):
+		t.kind = tNumber
+		i = lexNumber(src, i)
+		if i < len(src) && (isIdentChar(src[i]) || src[i] == '.') {
+			for i < len(src) && (isIdentChar(src[i]) || src[i] == '.') {
 				i++
 			}
-		case c == '\'' || c == '"':
-			var ok bool
-			t.kind = tString
-			if i, t.val, ok = lexString(src, i); !ok {
-				return append(toks, errorToken(col, "unterminated string literal"))
-			}
-		case isDigit(c) || c == '-' && i+1 < len(src) && isDigit(src[i+1]):
-			t.kind = tNumber
-			i = lexNumber(src, i)
-			if i < len(src) && (isIdentChar(src[i]) || src[i] == '.') {
-				for i < len(src) && (isIdentChar(src[i]) || src[i] == '.') {
-					i++
-				}
-				return append(toks, errorToken(col, "invalid number '%s'", src[start:i]))
-			}
-		case c == '$' && i+1 < len(src) && isIdentStart(src[i+1]):
-			t.kind = tVar
-			i = lexIdent(src, i+1)
-			t.val = src[start+1 : i]
-		case isIdentStart(c):
-			t.kind = tWord
-			i = lexWord(src, i)
-		default:
-			r, _ := utf8.DecodeRuneInString(src[i:])
-			return append(toks, errorToken(col, "unexpected character %q", r))
+			return errorToken(t.col, "invalid number '%s'", shorten(src[start:i]))
 		}
-		t.text = src[start:i]
-		toks = append(toks, t)
-		col += utf8.RuneCountInString(t.text)
+	case c == '$' && i+1 < len(src) && isIdentStart(src[i+1]):
+		t.kind = tVar
+		i = lexIdent(src, i+1)
+		t.val = src[start+1 : i]
+	case isIdentStart(c):
+		t.kind = tWord
+		i = lexWord(src, i)
+	default:
+		r, _ := utf8.DecodeRuneInString(src[i:])
+		return errorToken(t.col, "unexpected character %q", r)
 	}
-	return append(toks, token{kind: tEOF, col: col})
+	t.text = src[start:i]
+	l.i = i
+	l.col += utf8.RuneCountInString(t.text)
+	return t
 }
 
 func errorToken(col int, format string, args ...any) token {

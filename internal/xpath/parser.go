@@ -58,40 +58,55 @@ func Parse(src string) (c *Constraint, err error) {
 			c, err = nil, e
 		}
 	}()
-	p := &parser{toks: lex(src)}
+	p := &parser{lex: lexer{src: src, col: 1}}
+	p.tok = p.lex.next()
 	return p.constraint(), nil
 }
 
 type parser struct {
-	toks  []token
-	pos   int
-	depth int
+	lex      lexer
+	tok      token // the current token
+	ahead    token // the token after it, once peeked
+	hasAhead bool
+	depth    int
 }
 
-func (p *parser) tok() token { return p.toks[p.pos] }
+// final reports whether t ends the token stream (end of input or a lexical error).
+func final(t token) bool { return t.kind == tEOF || t.kind == tError }
 
-// peek returns the token after the current one.
-func (p *parser) peek() token { return p.toks[min(p.pos+1, len(p.toks)-1)] }
-
-// next consumes the current token and returns it. It never moves past the final token (end
-// of input or a lexical error), so every loop ends at an "expected … but found" error.
+// next consumes the current token and returns it. It never moves past the final token, so
+// every loop ends at an "expected … but found" error.
 func (p *parser) next() token {
-	t := p.toks[p.pos]
-	if p.pos < len(p.toks)-1 {
-		p.pos++
+	t := p.tok
+	switch {
+	case final(t):
+	case p.hasAhead:
+		p.tok, p.hasAhead = p.ahead, false
+	default:
+		p.tok = p.lex.next()
 	}
 	return t
 }
 
+// peek returns the token after the current one.
+func (p *parser) peek() token {
+	if final(p.tok) {
+		return p.tok
+	}
+	if !p.hasAhead {
+		p.ahead, p.hasAhead = p.lex.next(), true
+	}
+	return p.ahead
+}
+
 func (p *parser) isWord(text string) bool {
-	t := p.tok()
-	return t.kind == tWord && t.text == text
+	return p.tok.kind == tWord && p.tok.text == text
 }
 
 // unexpected is the error for the current token when want was expected. A lexical error at
 // that point takes precedence, since the token is not really there.
 func (p *parser) unexpected(want string) *Error {
-	t := p.tok()
+	t := p.tok
 	if t.kind == tError {
 		return t.err
 	}
@@ -99,7 +114,7 @@ func (p *parser) unexpected(want string) *Error {
 }
 
 func (p *parser) expect(kind tokKind, want string) token {
-	if p.tok().kind != kind {
+	if p.tok.kind != kind {
 		panic(p.unexpected(want))
 	}
 	return p.next()
@@ -113,10 +128,10 @@ func (p *parser) enter(col int) {
 
 func (p *parser) constraint() *Constraint {
 	c := &Constraint{Brackets: []Expr{p.bracket()}}
-	for p.tok().kind == tLBrack {
+	for p.tok.kind == tLBrack {
 		c.Brackets = append(c.Brackets, p.bracket())
 	}
-	if p.tok().kind != tEOF {
+	if p.tok.kind != tEOF {
 		panic(p.unexpected("'[' or end of input"))
 	}
 	return c
@@ -157,13 +172,13 @@ func (p *parser) and() Expr {
 }
 
 func (p *parser) unary() Expr {
-	t := p.tok()
+	t := p.tok
 	switch {
 	case t.kind == tLParen:
 		return p.parens()
 	case p.isWord("not"):
 		p.next()
-		if p.tok().kind != tLParen {
+		if p.tok.kind != tLParen {
 			panic(p.unexpected("'(' after 'not'"))
 		}
 		return &Not{Col: t.col, X: p.parens()}
@@ -184,7 +199,7 @@ func (p *parser) parens() Expr {
 // function such as contains().
 func (p *parser) comparison() Expr {
 	left := p.operand("expression")
-	op := p.tok()
+	op := p.tok
 	if op.kind != tOp {
 		switch l := left.(type) {
 		case *Path:
@@ -236,7 +251,7 @@ func side(n Node) (Subject, Value) {
 
 // operand parses a value, a path or a function call; want names what the context expects.
 func (p *parser) operand(want string) Node {
-	t := p.tok()
+	t := p.tok
 	switch t.kind {
 	case tString:
 		p.next()
@@ -257,7 +272,7 @@ func (p *parser) operand(want string) Node {
 			return &Empty{Col: t.col, Keyword: t.text}
 		case "true", "false":
 			p.next()
-			if p.tok().kind != tLParen {
+			if p.tok.kind != tLParen {
 				panic(p.unexpected(fmt.Sprintf("'(' after '%s'", t.text)))
 			}
 			p.next()
@@ -278,10 +293,10 @@ func (p *parser) call() *Call {
 	t := p.next()
 	kind := functions[t.text]
 	if kind == 0 {
-		panic(errorf(t.col, "unknown function '%s'", t.text))
+		panic(errorf(t.col, "unknown function '%s'", shorten(t.text)))
 	}
 	p.next() // '('
-	if t := p.tok(); t.kind != tWord || keywords[t.text] || p.peek().kind == tLParen {
+	if a := p.tok; a.kind != tWord || keywords[a.text] || p.peek().kind == tLParen {
 		panic(p.unexpected("path"))
 	}
 	c := &Call{Col: t.col, Name: t.text, Path: p.path()}
@@ -294,7 +309,7 @@ func (p *parser) call() *Call {
 			panic(errorf(arg.Pos(), "the second argument of %s() must be a value", t.text))
 		}
 		c.Arg = v
-	case kind == datePartFunc && p.tok().kind == tComma:
+	case kind == datePartFunc && p.tok.kind == tComma:
 		p.next()
 		arg := p.operand("'UTC'")
 		if s, ok := arg.(*StringLit); !ok || s.Value != "UTC" {
@@ -309,37 +324,37 @@ func (p *parser) call() *Call {
 // path parses `id` or a walk of steps. Steps come in pairs association/entity; which of the
 // two a name is follows from its position, and an unqualified name is always an attribute.
 func (p *parser) path() *Path {
-	path := &Path{Col: p.tok().col}
+	path := &Path{Col: p.tok.col}
 	if p.isWord("id") {
 		p.next()
 		path.ID = true
 		return path
 	}
 	for {
-		t := p.tok()
+		t := p.tok
 		if t.kind != tWord || keywords[t.text] || t.text == "id" {
 			panic(p.unexpected("association or attribute"))
 		}
 		checkName(t)
 		p.next()
 		if !strings.Contains(t.text, ".") {
-			if p.tok().kind == tSlash {
-				panic(errorf(t.col, "attribute '%s' must be the last element of a path", t.text))
+			if p.tok.kind == tSlash {
+				panic(errorf(t.col, "attribute '%s' must be the last element of a path", shorten(t.text)))
 			}
 			path.Attr, path.AttrCol = t.text, t.col
 			return path
 		}
 		step := Step{Col: t.col, Assoc: t.text}
-		if p.tok().kind == tLBrack {
+		if p.tok.kind == tLBrack {
 			p.reversed()
 			step.Reversed = true
 		}
-		if p.tok().kind != tSlash {
+		if p.tok.kind != tSlash {
 			path.Steps = append(path.Steps, step)
 			return path
 		}
 		p.next()
-		e := p.tok()
+		e := p.tok
 		if e.kind == tWord {
 			checkName(e)
 		}
@@ -348,11 +363,11 @@ func (p *parser) path() *Path {
 		}
 		p.next()
 		step.Entity, step.EntityCol = e.text, e.col
-		if p.tok().kind == tLBrack {
+		if p.tok.kind == tLBrack {
 			step.Filter = p.bracket()
 		}
 		path.Steps = append(path.Steps, step)
-		if p.tok().kind != tSlash {
+		if p.tok.kind != tSlash {
 			return path
 		}
 		p.next()

@@ -123,6 +123,7 @@ var errorCases = []struct {
 	{`[a = 1]]`, 8, `expected '[' or end of input but found ']'`},
 	{`[a = 1 b = 2]`, 8, `expected ']' but found 'b'`},
 	{`[a = 1 AND b = 2]`, 8, `expected ']' but found 'AND'`},
+	{"[a = 1 " + strings.Repeat("abcdefghij", 5) + "]", 8, `expected ']' but found 'abcdefghijabcdefghijabcdefghijabcdefg...'`},
 	{`[a = 1 ) ]`, 8, `expected ']' but found ')'`},
 	{`[(a = 1]`, 8, `expected ')' but found ']'`},
 	{`[a < 1 < 2]`, 8, `expected ']' but found '<'`},
