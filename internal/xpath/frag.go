@@ -1,0 +1,113 @@
+package xpath
+
+import (
+	"strings"
+)
+
+// Frag is a piece of SQL with '?' placeholders and the arguments that fill
+// them. Token arguments are resolved per request. A part may depend on
+// whether an object token is empty (only at security level off, where
+// [%CurrentUser%] is empty): the SQL for both cases is compiled once and
+// Render picks one, so the database never has to reason about a NULL
+// parameter.
+type Frag struct {
+	parts []fpart
+	// constant is set when the fragment is the constant TRUE or FALSE, so
+	// that AND and OR can simplify.
+	constant *bool
+}
+
+type fpart struct {
+	text    string
+	arg     *Arg
+	ifEmpty *TokenLit // when set: then holds the SQL if the token is empty, els otherwise
+	then    *Frag
+	els     *Frag
+}
+
+// Arg is a bind argument: a value, or a token resolved per request.
+type Arg struct {
+	Value any
+	Token *TokenLit
+}
+
+func sqlText(s string) *Frag { return &Frag{parts: []fpart{{text: s}}} }
+
+func constFrag(b bool, t, f string) *Frag {
+	fr := sqlText(f)
+	if b {
+		fr = sqlText(t)
+	}
+	fr.constant = &b
+	return fr
+}
+
+func (f *Frag) isConst(b bool) bool { return f.constant != nil && *f.constant == b }
+
+// add appends text and fragments: strings are SQL text, *Frag are spliced,
+// Arg values become placeholders.
+func (f *Frag) add(items ...any) *Frag {
+	for _, it := range items {
+		switch it := it.(type) {
+		case string:
+			f.parts = append(f.parts, fpart{text: it})
+		case *Frag:
+			f.parts = append(f.parts, it.parts...)
+		case Arg:
+			f.parts = append(f.parts, fpart{text: "?", arg: &it})
+		default:
+			panic("frag: unexpected item")
+		}
+	}
+	f.constant = nil
+	return f
+}
+
+func build(items ...any) *Frag { return (&Frag{}).add(items...) }
+
+// SQL renders the fragment for one request: the SQL text with '?'
+// placeholders and its arguments. Callers rebind for their dialect.
+func (f *Frag) SQL(env *Env) (string, []any, error) {
+	var b strings.Builder
+	var args []any
+	err := f.render(env, &b, &args)
+	return b.String(), args, err
+}
+
+func (f *Frag) render(env *Env, b *strings.Builder, args *[]any) error {
+	for _, p := range f.parts {
+		switch {
+		case p.ifEmpty != nil:
+			v, err := env.TokenValue(p.ifEmpty)
+			if err != nil {
+				return err
+			}
+			next := p.els
+			if v == 0 {
+				next = p.then
+			}
+			if err := next.render(env, b, args); err != nil {
+				return err
+			}
+		case p.arg != nil:
+			b.WriteString(p.text)
+			if p.arg.Token != nil {
+				v, err := env.TokenValue(p.arg.Token)
+				if err != nil {
+					return err
+				}
+				*args = append(*args, v)
+			} else {
+				*args = append(*args, p.arg.Value)
+			}
+		default:
+			b.WriteString(p.text)
+		}
+	}
+	return nil
+}
+
+// ifTokenEmpty chooses between two fragments per request.
+func ifTokenEmpty(t *TokenLit, then, els *Frag) *Frag {
+	return &Frag{parts: []fpart{{ifEmpty: t, then: then, els: els}}}
+}
