@@ -28,23 +28,29 @@ func (m *Mapping) CreateStatements(d Dialect) []string {
 func (m *Mapping) createTable(d Dialect, t *Table) string {
 	var cols []string
 	for _, c := range t.Columns {
-		def := Quote(c.Name) + " " + d.ColumnType(c.Kind)
-		switch {
-		case c.Name == TypeColumn:
-			def += " NOT NULL"
-		case c.Kind == KindBool:
-			def += " NOT NULL DEFAULT " + d.False()
-		case c.Kind == KindRef && c.ReferencedT != nil:
-			def += " REFERENCES " + Quote(c.ReferencedT.Name) + "(" + Quote(IDColumn) + ") ON DELETE SET NULL"
-		}
-		cols = append(cols, def)
+		cols = append(cols, ColumnDef(d, c))
 	}
 	return "CREATE TABLE " + Quote(t.Name) + " (" + strings.Join(cols, ", ") + ")"
 }
 
+// ColumnDef is a column's definition in CREATE TABLE and ADD COLUMN.
+func ColumnDef(d Dialect, c *Column) string {
+	def := Quote(c.Name) + " " + d.ColumnType(c.Kind)
+	switch {
+	case c.Name == TypeColumn:
+		def += " NOT NULL"
+	case c.Kind == KindBool:
+		def += " NOT NULL DEFAULT " + d.False()
+	case c.Kind == KindRef && c.ReferencedT != nil:
+		def += " REFERENCES " + Quote(c.ReferencedT.Name) + "(" + Quote(IDColumn) + ") ON DELETE SET NULL"
+	}
+	return def
+}
+
 // Indexes lists the indexes of a table: every reference column (foreign
-// keys and System.owner are always indexed), `_type` for hierarchies, and
-// the indexes the model asks for, on the folded column for Strings.
+// keys and System.owner are always indexed), `_type` for hierarchies, a
+// unique index per unique attribute, and the indexes the model asks for,
+// on the folded column for Strings.
 func (m *Mapping) Indexes(t *Table) []string {
 	var out []string
 	idx := func(name string, cols ...string) {
@@ -58,8 +64,13 @@ func (m *Mapping) Indexes(t *Table) []string {
 		idx(TypeColumn, TypeColumn)
 	}
 	for _, c := range t.Columns {
-		if c.Kind == KindRef {
+		switch {
+		case c.Kind == KindRef:
 			idx(c.Name, c.Name, IDColumn)
+		case c.Attr != nil && c.Attr.Unique && (c.Shadow || m.FoldColumn(c.Attr) == nil):
+			// Unique values (case-folded for Strings): the store checks
+			// first for a clear message; the index settles races.
+			out = append(out, "CREATE UNIQUE INDEX "+Quote(t.Name+"$"+c.Name+"$unique")+" ON "+Quote(t.Name)+" ("+Quote(c.Name)+")")
 		}
 	}
 	for _, e := range t.Entities {

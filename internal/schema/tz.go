@@ -49,12 +49,18 @@ func Transitions(loc *time.Location) [][2]int64 {
 	out := [][2]int64{{-1 << 62, int64(off) * 1000}}
 	for t.Before(tzRange[1]) {
 		_, end := t.ZoneBounds()
-		if end.IsZero() {
-			break
+		switch {
+		case end.IsZero():
+			return out // the zone goes on forever
+		case !end.After(t):
+			// Go reports the end of a rule-based period at the year's
+			// boundary again and again; step past it.
+			end = t.Add(24 * time.Hour)
 		}
 		t = end.In(loc)
-		_, off := t.Zone()
-		out = append(out, [2]int64{t.UnixMilli(), int64(off) * 1000})
+		if _, o := t.Zone(); int64(o)*1000 != out[len(out)-1][1] {
+			out = append(out, [2]int64{t.UnixMilli(), int64(o) * 1000})
+		}
 	}
 	return out
 }
