@@ -142,8 +142,8 @@ func (s *Store) SelectColumns(t *schema.Table, alias string) []string {
 	return out
 }
 
-// scanTargets returns destinations for one row of SelectColumns.
-func scanTargets(t *schema.Table) []any {
+// ScanTargets returns destinations for one row of SelectColumns.
+func ScanTargets(t *schema.Table) []any {
 	n := 0
 	for _, c := range t.Columns {
 		if !c.Shadow {
@@ -157,7 +157,7 @@ func scanTargets(t *schema.Table) []any {
 	return dst
 }
 
-// ScanObject decodes a row read with SelectColumns (dst from scanTargets)
+// ScanObject decodes a row read with SelectColumns (dst from ScanTargets)
 // into an object of its own entity. Reference sets are loaded by LoadSets.
 func (s *Store) ScanObject(t *schema.Table, dst []any) (*Object, error) {
 	id, err := asInt(*(dst[0].(*any)))
@@ -355,7 +355,7 @@ func (s *Store) query(ctx context.Context, tx *Tx, t *schema.Table, q string, ar
 	defer rows.Close()
 	var out []*Object
 	for rows.Next() {
-		dst := scanTargets(t)
+		dst := ScanTargets(t)
 		if err := rows.Scan(dst...); err != nil {
 			return nil, err
 		}
@@ -448,15 +448,9 @@ func (s *Store) Insert(ctx context.Context, tx *Tx, e *model.Entity, vals map[st
 	if t == nil {
 		return nil, fmt.Errorf("store: entity %s is not persistable", e.QualifiedName())
 	}
-	merged := map[string]any{}
-	for _, m := range e.Members() {
-		if a := m.Attribute; a != nil && a.Default != nil && !m.System {
-			v, err := ParseValue(a, a.Default.Text, s.App.TimeZone)
-			if err != nil {
-				return nil, fmt.Errorf("store: default of %s: %w", m.Name, err)
-			}
-			merged[m.Name] = v
-		}
+	merged, err := s.Defaults(e)
+	if err != nil {
+		return nil, err
 	}
 	for k, v := range vals {
 		merged[k] = v
@@ -591,4 +585,25 @@ func (s *Store) writeError(err error) error {
 		return &ConflictError{Msg: "a unique value is already taken"}
 	}
 	return fmt.Errorf("store: %w", err)
+}
+
+// Defaults are the values a new object of e gets when none is given.
+func (s *Store) Defaults(e *model.Entity) (map[string]any, error) {
+	out := map[string]any{}
+	for _, m := range e.Members() {
+		if a := m.Attribute; a != nil && !m.System {
+			if a.Default == nil {
+				if a.Type == model.TypeBoolean {
+					out[m.Name] = false
+				}
+				continue
+			}
+			v, err := ParseValue(a, a.Default.Text, s.App.TimeZone)
+			if err != nil {
+				return nil, fmt.Errorf("store: default of %s: %w", m.Name, err)
+			}
+			out[m.Name] = v
+		}
+	}
+	return out, nil
 }

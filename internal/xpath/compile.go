@@ -25,6 +25,9 @@ type Compiler struct {
 	TimeZone string // the app's IANA zone, for date-part functions
 	// Guard, when set, compiles client constraints in guarded form.
 	Guard SQLGuard
+	// AliasPrefix starts the names of the subqueries' row aliases, so that
+	// fragments compiled apart can be nested in one query without clashes.
+	AliasPrefix string
 }
 
 // Where compiles b into a boolean SQL expression over the row alias of the
@@ -58,7 +61,7 @@ type compileState struct {
 
 func (cs *compileState) alias() string {
 	cs.aliases++
-	return "t" + strconv.Itoa(cs.aliases)
+	return cs.AliasPrefix + "t" + strconv.Itoa(cs.aliases)
 }
 
 func (cs *compileState) col(alias, name string) string {

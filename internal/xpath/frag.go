@@ -65,6 +65,12 @@ func (f *Frag) add(items ...any) *Frag {
 
 func build(items ...any) *Frag { return (&Frag{}).add(items...) }
 
+// NewFrag builds a fragment outside this package, as an SQLGuard must:
+// strings are SQL text, *Frag values are spliced in, and Arg values become
+// '?' placeholders. A fragment is used as an operand of AND, OR and NOT, so
+// it must be a self-contained expression (parenthesize an OR).
+func NewFrag(items ...any) *Frag { return build(items...) }
+
 // SQL renders the fragment for one request: the SQL text with '?'
 // placeholders and its arguments. Callers rebind for their dialect.
 func (f *Frag) SQL(env *Env) (string, []any, error) {
@@ -111,3 +117,15 @@ func (f *Frag) render(env *Env, b *strings.Builder, args *[]any) error {
 func ifTokenEmpty(t *TokenLit, then, els *Frag) *Frag {
 	return &Frag{parts: []fpart{{ifEmpty: t, then: then, els: els}}}
 }
+
+// ConstFrag is the constant TRUE or FALSE of a dialect, recognized by the
+// compiler's simplifications.
+func ConstFrag(b bool, d interface {
+	True() string
+	False() string
+}) *Frag {
+	return constFrag(b, d.True(), d.False())
+}
+
+// IsConst reports whether f is the constant b.
+func (f *Frag) IsConst(b bool) bool { return f.isConst(b) }

@@ -1,0 +1,631 @@
+package security
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rampart/rampart/internal/model"
+	"github.com/rampart/rampart/internal/schema"
+	"github.com/rampart/rampart/internal/store"
+	"github.com/rampart/rampart/internal/xpath"
+)
+
+// Result is an object as a caller may see it: only readable members, and
+// associations holding only ids of objects the caller may see.
+type Result struct {
+	ID       int64
+	Entity   *model.Entity
+	Values   map[string]any
+	Readable map[string]bool
+	Writable map[string]bool
+	// CanDelete: some rule that applies to the object allows deleting it.
+	CanDelete bool
+}
+
+// SortKey orders a list by an attribute (or "id").
+type SortKey struct {
+	Member string
+	Desc   bool
+}
+
+// ListOptions select and order a list.
+type ListOptions struct {
+	// XPath is a client constraint: guarded (security.md).
+	XPath string
+	// Search is a client search: contains on each member, ORed (guarded).
+	Search        string
+	SearchMembers []string
+	// Sort is a client sort (guarded); when empty, PageSort applies.
+	Sort []SortKey
+	// PageXPath and PageSort come from the model: evaluated on all data.
+	PageXPath *xpath.Bound
+	PageSort  []SortKey
+	Offset    int
+	Limit     int // 0: no limit
+	Count     bool
+}
+
+// row is an object with the rights the caller has on it.
+type row struct {
+	obj         *store.Object
+	read, write bits
+	del         bool
+}
+
+// types lists x and its specializations that have a table.
+func (e *Engine) types(x *model.Entity) []*model.Entity {
+	out := []*model.Entity{x}
+	out = append(out, x.AllSpecializations()...)
+	return out
+}
+
+// orFrags and andFrags combine conditions, simplifying constants.
+func (e *Engine) orFrags(fs []*xpath.Frag) *xpath.Frag {
+	d := e.st.Dialect
+	var keep []*xpath.Frag
+	for _, f := range fs {
+		if f == nil || f.IsConst(true) {
+			return xpath.ConstFrag(true, d)
+		}
+		if !f.IsConst(false) {
+			keep = append(keep, f)
+		}
+	}
+	return e.join(keep, " OR ", xpath.ConstFrag(false, d))
+}
+
+func (e *Engine) andFrags(fs ...*xpath.Frag) *xpath.Frag {
+	d := e.st.Dialect
+	var keep []*xpath.Frag
+	for _, f := range fs {
+		if f == nil || f.IsConst(true) {
+			continue
+		}
+		if f.IsConst(false) {
+			return xpath.ConstFrag(false, d)
+		}
+		keep = append(keep, f)
+	}
+	return e.join(keep, " AND ", xpath.ConstFrag(true, d))
+}
+
+func (e *Engine) join(fs []*xpath.Frag, op string, empty *xpath.Frag) *xpath.Frag {
+	switch len(fs) {
+	case 0:
+		return empty
+	case 1:
+		return fs[0]
+	}
+	out := xpath.NewFrag("(", fs[0])
+	for _, f := range fs[1:] {
+		out = xpath.NewFrag(out, op, f)
+	}
+	return xpath.NewFrag(out, ")")
+}
+
+// byType builds a condition that depends on the object's own entity: for
+// each type y of x, cond(y), guarded by the `_type` column when x has more
+// than one type.
+func (e *Engine) byType(x *model.Entity, alias string, cond func(y *model.Entity) (*xpath.Frag, error)) (*xpath.Frag, error) {
+	types := e.types(x)
+	if len(types) == 1 {
+		return cond(x)
+	}
+	var parts []*xpath.Frag
+	for _, y := range types {
+		c, err := cond(y)
+		if err != nil {
+			return nil, err
+		}
+		if c.IsConst(false) {
+			continue
+		}
+		parts = append(parts, e.andFrags(xpath.NewFrag(alias+"."+schema.Quote(schema.TypeColumn)+" = ", xpath.Arg{Value: y.QualifiedName()}), c))
+	}
+	return e.orFrags(parts), nil
+}
+
+// anyRule is the OR of the conditions of the rules of y that pass keep.
+func (rs *roleSet) anyRule(y *model.Entity, alias string, keep func(*rule) bool) (*xpath.Frag, error) {
+	er := rs.entities[y]
+	if er == nil {
+		return xpath.ConstFrag(false, rs.e.st.Dialect), nil
+	}
+	if er.open {
+		return xpath.ConstFrag(true, rs.e.st.Dialect), nil
+	}
+	var fs []*xpath.Frag
+	for _, r := range er.rules {
+		if !keep(r) {
+			continue
+		}
+		c, err := r.cond(rs.e, alias)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			return xpath.ConstFrag(true, rs.e.st.Dialect), nil
+		}
+		fs = append(fs, c)
+	}
+	return rs.e.orFrags(fs), nil
+}
+
+// Visible is the retrieve filter: the object at alias, declared as x, is
+// visible to the caller.
+func (rs *roleSet) Visible(x *model.Entity, alias string) *xpath.Frag {
+	f, err := rs.e.byType(x, alias, func(y *model.Entity) (*xpath.Frag, error) {
+		return rs.anyRule(y, alias, func(r *rule) bool { return r.shows })
+	})
+	if err != nil {
+		panic(guardError{err})
+	}
+	return f
+}
+
+// Readable is "the caller may read member m of the object at alias".
+func (rs *roleSet) Readable(x *model.Entity, m *model.Member, alias string) *xpath.Frag {
+	f, err := rs.e.byType(x, alias, func(y *model.Entity) (*xpath.Frag, error) {
+		i, ok := rs.entities[y].index[m.Name]
+		if !ok {
+			return xpath.ConstFrag(false, rs.e.st.Dialect), nil
+		}
+		if neverReadable(m) {
+			return xpath.ConstFrag(false, rs.e.st.Dialect), nil
+		}
+		return rs.anyRule(y, alias, func(r *rule) bool { return r.read.has(i) })
+	})
+	if err != nil {
+		panic(guardError{err})
+	}
+	return f
+}
+
+// guardError carries a compile error out of the SQLGuard methods, which
+// cannot return one.
+type guardError struct{ err error }
+
+// guardedWhere compiles a client constraint for x in guarded form.
+func (rs *roleSet) guardedWhere(b *xpath.Bound, alias string) (f *xpath.Frag, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ge, ok := r.(guardError)
+			if !ok {
+				panic(r)
+			}
+			f, err = nil, ge.err
+		}
+	}()
+	c := &xpath.Compiler{Map: rs.e.st.Map, Dialect: rs.e.st.Dialect, TimeZone: rs.e.app.TimeZoneID, Guard: rs, AliasPrefix: "c"}
+	return c.Where(b, alias)
+}
+
+// bindClient parses and binds a client constraint, as a 400 on failure.
+func (e *Engine) bindClient(x *model.Entity, text string) (*xpath.Bound, error) {
+	b, err := xpath.ParseAndBind(e.app, x, text)
+	if err != nil {
+		var xe *xpath.Error
+		if errors.As(err, &xe) {
+			return nil, badRequest("xpath: %s (constraint column %d)", xe.Msg, xe.Col)
+		}
+		return nil, badRequest("xpath: %v", err)
+	}
+	return b, nil
+}
+
+// sortable resolves a sort key on x.
+func (e *Engine) sortable(x *model.Entity, k SortKey) (*model.Member, error) {
+	if k.Member == "id" {
+		return nil, nil
+	}
+	m := x.Member(k.Member, nil)
+	switch {
+	case m == nil:
+		return nil, badRequest("sort: entity %s has no attribute %s", x.QualifiedName(), k.Member)
+	case m.Attribute == nil:
+		return nil, badRequest("sort: %s is an association; sort by an attribute", k.Member)
+	case m.Attribute.Type == model.TypeHashString || m.Attribute.Type == model.TypeBinary:
+		return nil, badRequest("sort: %s cannot be sorted on", k.Member)
+	}
+	return m, nil
+}
+
+// orderBy builds ORDER BY: folded Strings, enumeration keys case-folded,
+// empty first ascending and last descending, ties by ascending id. A
+// guarded key sorts as empty where the caller cannot read it.
+func (rs *roleSet) orderBy(x *model.Entity, keys []SortKey, guarded bool, alias string) (*xpath.Frag, error) {
+	e := rs.e
+	out := xpath.NewFrag()
+	for _, k := range keys {
+		m, err := e.sortable(x, k)
+		if err != nil {
+			return nil, err
+		}
+		dir := " ASC NULLS FIRST"
+		if k.Desc {
+			dir = " DESC NULLS LAST"
+		}
+		if m == nil {
+			out = xpath.NewFrag(out, alias+"."+schema.Quote(schema.IDColumn)+strings.Replace(dir, " NULLS FIRST", "", 1)+", ")
+			continue
+		}
+		a := m.Attribute
+		col := alias + "." + schema.Quote(e.st.Map.AttrColumn(a).Name)
+		switch {
+		case a.Type == model.TypeString:
+			col = alias + "." + schema.Quote(e.st.Map.FoldColumn(a).Name)
+		case a.Type == model.TypeEnumeration:
+			// Keys are ASCII names: lower() folds them exactly.
+			col = "lower(" + col + ")"
+			if e.st.Dialect == schema.Postgres {
+				col += ` COLLATE "C"`
+			}
+		}
+		expr := xpath.NewFrag(col)
+		if guarded {
+			expr = xpath.NewFrag("CASE WHEN ", rs.Readable(x, m, alias), " THEN "+col+" END")
+		}
+		out = xpath.NewFrag(out, expr, dir+", ")
+	}
+	return xpath.NewFrag(out, alias+"."+schema.Quote(schema.IDColumn)+" ASC"), nil
+}
+
+// query selects the rows of x matching where (which includes visibility),
+// with one boolean per conditional rule, from which each row's rights
+// follow.
+func (rq *request) query(tx *store.Tx, x *model.Entity, where, order *xpath.Frag, limit, offset int) ([]*row, error) {
+	e, rs := rq.e, rq.rs
+	t := e.st.Map.Table(x)
+	const alias = "t0"
+	sel := xpath.NewFrag(strings.Join(e.st.SelectColumns(t, alias), ", "))
+	type ruleCol struct {
+		y *model.Entity
+		r *rule
+	}
+	var cols []ruleCol
+	for _, y := range e.types(x) {
+		er := rs.entities[y]
+		if er == nil || er.open {
+			continue
+		}
+		for _, r := range er.rules {
+			c, err := r.cond(e, alias)
+			if err != nil {
+				return nil, err
+			}
+			if c != nil {
+				sel = xpath.NewFrag(sel, ", CASE WHEN ", c, " THEN 1 ELSE 0 END")
+				cols = append(cols, ruleCol{y, r})
+			}
+		}
+	}
+	q := xpath.NewFrag("SELECT ", sel, " FROM "+schema.Quote(t.Name)+" "+alias+" WHERE ", where, " ORDER BY ", order)
+	if limit > 0 {
+		q = xpath.NewFrag(q, " LIMIT "+strconv.Itoa(limit)+" OFFSET "+strconv.Itoa(offset))
+	}
+	sql, args, err := q.SQL(rq.env)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(rq.ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*row
+	for rows.Next() {
+		dst := store.ScanTargets(t)
+		n := len(dst)
+		flags := make([]int64, len(cols))
+		for i := range flags {
+			dst = append(dst, &flags[i])
+		}
+		if err := rows.Scan(dst...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		obj, err := e.st.ScanObject(t, dst[:n])
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		er := rs.entities[obj.Entity]
+		r := &row{obj: obj, read: newBits(len(er.members)), write: newBits(len(er.members))}
+		applied := map[*rule]bool{}
+		for i, c := range cols {
+			if c.y == obj.Entity && flags[i] != 0 {
+				applied[c.r] = true
+			}
+		}
+		for _, ru := range er.rules {
+			if er.open || ru.always() || applied[ru] {
+				r.read.or(ru.read)
+				r.write.or(ru.write)
+				r.del = r.del || ru.del
+			}
+		}
+		if er.open {
+			for i, m := range er.members {
+				if !neverReadable(m) {
+					r.read.set(i)
+				}
+				if !neverWritable(m) {
+					r.write.set(i)
+				}
+			}
+			r.del = true
+		}
+		out = append(out, r)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	objs := make([]*store.Object, len(out))
+	for i, r := range out {
+		objs[i] = r.obj
+	}
+	return out, e.st.LoadSets(rq.ctx, tx, objs)
+}
+
+// request is one call of a caller.
+type request struct {
+	e      *Engine
+	rs     *roleSet
+	caller Caller
+	env    *xpath.Env
+	ctx    context.Context
+}
+
+func (e *Engine) request(ctx context.Context, c Caller) *request {
+	return &request{e: e, rs: e.set(c), caller: c, env: e.env(c), ctx: ctx}
+}
+
+// typeFilter limits rows to x and its specializations (tables hold a whole
+// hierarchy).
+func (e *Engine) typeFilter(x *model.Entity, alias string) *xpath.Frag {
+	types := e.typeNames(x)
+	if len(types) == len(e.types(e.st.Map.Table(x).Root)) {
+		return nil
+	}
+	f := xpath.NewFrag(alias + "." + schema.Quote(schema.TypeColumn) + " IN (")
+	for i, n := range types {
+		if i > 0 {
+			f = xpath.NewFrag(f, ", ")
+		}
+		f = xpath.NewFrag(f, xpath.Arg{Value: n})
+	}
+	return xpath.NewFrag(f, ")")
+}
+
+// entityFor checks that x can be read through the object API.
+func (e *Engine) entityFor(x *model.Entity) error {
+	if x == nil || !x.Persistable || e.st.Map.Table(x) == nil || x.IsA(e.app.Entity(model.SystemSession)) {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// List returns the objects of x the caller may see, with the total count
+// when asked.
+func (e *Engine) List(ctx context.Context, c Caller, x *model.Entity, o ListOptions) ([]*Result, int, error) {
+	if err := e.entityFor(x); err != nil {
+		return nil, 0, err
+	}
+	rq := e.request(ctx, c)
+	where, err := rq.listWhere(x, o)
+	if err != nil {
+		return nil, 0, err
+	}
+	keys, guarded := o.Sort, true
+	if len(keys) == 0 {
+		keys, guarded = o.PageSort, false
+	}
+	order, err := rq.rs.orderBy(x, keys, guarded, "t0")
+	if err != nil {
+		return nil, 0, err
+	}
+	var results []*Result
+	count := 0
+	err = e.st.Read(ctx, func(tx *store.Tx) error {
+		rows, err := rq.query(tx, x, where, order, o.Limit, o.Offset)
+		if err != nil {
+			return err
+		}
+		if o.Count {
+			sql, args, err := xpath.NewFrag("SELECT COUNT(*) FROM "+schema.Quote(e.st.Map.Table(x).Name)+" t0 WHERE ", where).SQL(rq.env)
+			if err != nil {
+				return err
+			}
+			if err := tx.QueryRow(ctx, sql, args...).Scan(&count); err != nil {
+				return err
+			}
+		}
+		results, err = rq.results(tx, rows)
+		return err
+	})
+	return results, count, err
+}
+
+// listWhere is the WHERE of a list: type, visibility, the page's
+// constraint, and the client's constraint and search (guarded).
+func (rq *request) listWhere(x *model.Entity, o ListOptions) (*xpath.Frag, error) {
+	e := rq.e
+	parts := []*xpath.Frag{e.typeFilter(x, "t0"), rq.rs.Visible(x, "t0")}
+	if o.PageXPath != nil {
+		c := &xpath.Compiler{Map: e.st.Map, Dialect: e.st.Dialect, TimeZone: e.app.TimeZoneID, AliasPrefix: "p"}
+		f, err := c.Where(o.PageXPath, "t0")
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, f)
+	}
+	client := o.XPath
+	if o.Search != "" {
+		var terms []string
+		for _, m := range o.SearchMembers {
+			terms = append(terms, "contains("+m+", '"+strings.ReplaceAll(o.Search, "'", "''")+"')")
+		}
+		if len(terms) > 0 {
+			client += "[" + strings.Join(terms, " or ") + "]"
+		}
+	}
+	if client != "" {
+		b, err := e.bindClient(x, client)
+		if err != nil {
+			return nil, err
+		}
+		f, err := rq.rs.guardedWhere(b, "t0")
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, f)
+	}
+	return e.andFrags(parts...), nil
+}
+
+// Get returns one object by id: x is the entity named in the request (the
+// object may be of a specialization). Invisible and missing objects are
+// both ErrNotFound.
+func (e *Engine) Get(ctx context.Context, c Caller, x *model.Entity, id int64) (*Result, error) {
+	if err := e.entityFor(x); err != nil {
+		return nil, err
+	}
+	rq := e.request(ctx, c)
+	var res *Result
+	err := e.st.Read(ctx, func(tx *store.Tx) error {
+		r, err := rq.getRow(tx, x, id)
+		if err != nil {
+			return err
+		}
+		out, err := rq.results(tx, []*row{r})
+		if err == nil {
+			res = out[0]
+		}
+		return err
+	})
+	return res, err
+}
+
+// getRow reads one visible object with its rights.
+func (rq *request) getRow(tx *store.Tx, x *model.Entity, id int64) (*row, error) {
+	where := rq.e.andFrags(xpath.NewFrag("t0."+schema.Quote(schema.IDColumn)+" = ", xpath.Arg{Value: id}), rq.e.typeFilter(x, "t0"), rq.rs.Visible(x, "t0"))
+	rows, err := rq.query(tx, x, where, xpath.NewFrag("t0."+schema.Quote(schema.IDColumn)), 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	return rows[0], nil
+}
+
+// visibleIDs returns which of ids (objects declared as x) the caller may see.
+func (rq *request) visibleIDs(tx *store.Tx, x *model.Entity, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	t := rq.e.st.Map.Table(x)
+	if t == nil {
+		return out, nil
+	}
+	in := xpath.NewFrag("t0." + schema.Quote(schema.IDColumn) + " IN (")
+	for i, id := range ids {
+		if i > 0 {
+			in = xpath.NewFrag(in, ", ")
+		}
+		in = xpath.NewFrag(in, xpath.Arg{Value: id})
+	}
+	in = xpath.NewFrag(in, ")")
+	where := rq.e.andFrags(in, rq.e.typeFilter(x, "t0"), rq.rs.Visible(x, "t0"))
+	sql, args, err := xpath.NewFrag("SELECT t0."+schema.Quote(schema.IDColumn)+" FROM "+schema.Quote(t.Name)+" t0 WHERE ", where).SQL(rq.env)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(rq.ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// results strips what the caller may not read and hides invisible
+// associated objects.
+func (rq *request) results(tx *store.Tx, rows []*row) ([]*Result, error) {
+	// Collect the associated ids per target entity, to check visibility in
+	// one query each.
+	targets := map[*model.Entity][]int64{}
+	for _, r := range rows {
+		er := rq.rs.entities[r.obj.Entity]
+		for i, m := range er.members {
+			if m.Association == nil || !r.read.has(i) {
+				continue
+			}
+			switch v := r.obj.Values[m.Name].(type) {
+			case int64:
+				if v != 0 {
+					targets[m.Association.To] = append(targets[m.Association.To], v)
+				}
+			case []int64:
+				targets[m.Association.To] = append(targets[m.Association.To], v...)
+			}
+		}
+	}
+	visible := map[*model.Entity]map[int64]bool{}
+	for x, ids := range targets {
+		slices.Sort(ids)
+		v, err := rq.visibleIDs(tx, x, slices.Compact(ids))
+		if err != nil {
+			return nil, err
+		}
+		visible[x] = v
+	}
+	out := make([]*Result, len(rows))
+	for ri, r := range rows {
+		er := rq.rs.entities[r.obj.Entity]
+		res := &Result{ID: r.obj.ID, Entity: r.obj.Entity, Values: map[string]any{}, Readable: map[string]bool{}, Writable: map[string]bool{}, CanDelete: r.del}
+		for i, m := range er.members {
+			if !r.read.has(i) {
+				if r.write.has(i) {
+					res.Writable[m.Name] = true
+				}
+				continue
+			}
+			res.Readable[m.Name] = true
+			if r.write.has(i) {
+				res.Writable[m.Name] = true
+			}
+			v := r.obj.Values[m.Name]
+			if m.Association != nil {
+				vis := visible[m.Association.To]
+				switch ids := v.(type) {
+				case int64:
+					if !vis[ids] {
+						v = int64(0)
+					}
+				case []int64:
+					var keep []int64
+					for _, id := range ids {
+						if vis[id] {
+							keep = append(keep, id)
+						}
+					}
+					v = keep
+				}
+			}
+			res.Values[m.Name] = v
+		}
+		out[ri] = res
+	}
+	return out, nil
+}
