@@ -143,14 +143,22 @@ func (e *Engine) env(c Caller) *xpath.Env {
 	return &xpath.Env{Now: e.now(), Location: e.app.TimeZone, CurrentUser: uid, UserRole: e.RoleID}
 }
 
-// set returns the compiled rule set of the caller's roles.
+// set returns the compiled rule set of the caller's roles. It is compiled
+// on first use and kept until the user roles are synchronized again.
 func (e *Engine) set(c Caller) *roleSet {
-	var names []string
-	for _, r := range c.userRoles {
-		names = append(names, r.Name)
+	var key string
+	switch len(c.userRoles) {
+	case 0:
+	case 1:
+		key = c.userRoles[0].Name
+	default:
+		names := make([]string, len(c.userRoles))
+		for i, r := range c.userRoles {
+			names[i] = r.Name
+		}
+		slices.Sort(names)
+		key = strings.Join(names, ",")
 	}
-	slices.Sort(names)
-	key := strings.Join(names, ",")
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if rs := e.sets[key]; rs != nil {
@@ -159,6 +167,42 @@ func (e *Engine) set(c Caller) *roleSet {
 	rs := e.compile(c.userRoles)
 	e.sets[key] = rs
 	return rs
+}
+
+// CanOpen reports whether the caller may open page p and call its
+// operations.
+func (e *Engine) CanOpen(c Caller, p *model.Page) bool {
+	if e.level == model.LevelOff || c.system {
+		return true
+	}
+	return e.set(c).pages[p]
+}
+
+// MaxRight is the best right the caller's rules give on a member of x on
+// any object (constraints not considered): what reports and pages use.
+func (e *Engine) MaxRight(c Caller, x *model.Entity, member string) model.Access {
+	er := e.set(c).entities[x]
+	if er == nil {
+		return model.None
+	}
+	i, ok := er.index[member]
+	switch {
+	case !ok:
+		return model.None
+	case er.open || c.system:
+		if neverReadable(er.members[i]) {
+			return model.None
+		}
+		if neverWritable(er.members[i]) {
+			return model.ReadOnly
+		}
+		return model.ReadWrite
+	case er.newWrite.has(i):
+		return model.ReadWrite
+	case er.newRead.has(i):
+		return model.ReadOnly
+	}
+	return model.None
 }
 
 // typeNames lists e and its specializations: the `_type` values of e.

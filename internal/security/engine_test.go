@@ -203,3 +203,27 @@ func TestExampleApp(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkMemberRight(b *testing.B) {
+	app, _, _ := model.LoadFS(examples.Expenses(), model.Options{})
+	e := New(app, nil)
+	c := User(1, []*model.UserRole{app.UserRole("Employee")}, false)
+	x := app.Entity("Expenses.Expense")
+	for b.Loop() {
+		if e.MaxRight(c, x, "Description") != model.ReadWrite {
+			b.Fatal("want ReadWrite")
+		}
+	}
+}
+
+func BenchmarkCanOpen(b *testing.B) {
+	app, _, _ := model.LoadFS(examples.Expenses(), model.Options{})
+	e := New(app, nil)
+	c := User(1, []*model.UserRole{app.UserRole("Employee")}, false)
+	p := app.Page("Expenses.MyExpenses")
+	for b.Loop() {
+		if !e.CanOpen(c, p) {
+			b.Fatal("want true")
+		}
+	}
+}

@@ -20,6 +20,7 @@ type roleSet struct {
 	grantable     map[*model.UserRole]bool
 	grantIDs      []int64
 	manageNoRoles bool
+	pages         map[*model.Page]bool
 }
 
 // entityRules are the rules of one entity for one role set: rules(u,E).
@@ -97,6 +98,10 @@ func (e *Engine) compile(userRoles []*model.UserRole) *roleSet {
 		}
 	}
 	roles := model.RoleSet(userRoles...)
+	rs.pages = map[*model.Page]bool{}
+	for _, p := range e.app.Pages() {
+		rs.pages[p] = p.CanOpen(roles)
+	}
 	id := 0
 	for _, ent := range e.app.Entities() {
 		er := &entityRules{entity: ent, members: ent.Members(), index: map[string]int{}}
