@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -33,12 +34,16 @@ func usageError(format string, args ...any) error {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run runs the command line args, writing to stdout and stderr, and returns
+// the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
 		return 0
@@ -46,13 +51,13 @@ func run(args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "rampart:", ee.err)
+			fmt.Fprintln(stderr, "rampart:", ee.err)
 		}
 		return ee.code
 	}
 	// Flag and argument errors from cobra are usage errors.
-	fmt.Fprintln(os.Stderr, "rampart:", err)
-	fmt.Fprintln(os.Stderr, "Run 'rampart --help' for usage.")
+	fmt.Fprintln(stderr, "rampart:", err)
+	fmt.Fprintln(stderr, "Run 'rampart --help' for usage.")
 	return 2
 }
 

@@ -1,7 +1,5 @@
 package model
 
-import "fmt"
-
 // check runs the consistency checks that need the whole linked model.
 func (l *loader) check(app *App) {
 	s := &app.Security
@@ -9,7 +7,9 @@ func (l *loader) check(app *App) {
 		return
 	}
 	for _, ur := range s.UserRoles {
-		if ur.CheckSecurity {
+		// A role whose module roles are not all known (reported) would be
+		// judged on part of its rights: skip it rather than guess.
+		if ur.CheckSecurity && !ur.unsure {
 			l.checkSecurity(app, ur)
 		}
 	}
@@ -34,7 +34,7 @@ func (l *loader) checkSecurity(app *App, ur *UserRole) {
 			home = &h.Page
 		}
 	}
-	if home != nil && home.Page != nil && !home.Page.CanOpen(roles) {
+	if home != nil && home.Page != nil && !home.Page.unsure && !home.Page.CanOpen(roles) {
 		l.diags.Warnf(home.Pos, CodeCheckHomePage, "user role %s cannot open its home page %s; allow one of its module roles on the page or give the role another home in navigation.roleHomes", ur.Name, home.Name)
 	}
 	visit(nav.Home)
@@ -77,20 +77,34 @@ func (l *loader) checkList(app *App, ur *UserRole, roles map[*ModuleRole]bool, p
 		if err != nil {
 			continue // reported by the loader
 		}
+		if a := cp.Member.Attribute; a != nil && (a.Type == TypeBinary || a.Type == TypeHashString) {
+			continue // never shown; reported by the loader
+		}
+		// Each step, then the member shown, must be readable on the entity
+		// it belongs to; the first that is not is the one to fix.
+		type read struct {
+			on  *Entity
+			mem *Member
+		}
+		reads := make([]read, 0, len(cp.Steps)+1)
 		at := lp.Entity
 		for _, st := range cp.Steps {
-			if builtinRight(app, ur, at, st.Member) == None && MaxRight(at.RulesFor(roles), st.Member) == None {
-				l.diags.Errorf(c.Pos, CodeCheckColumn, "user role %s opens page %s, but may not read %s of %s in column %s; grant it ReadOnly in a rule of %s, or remove the column", ur.Name, p.QualifiedName(), st.Member.Name, at.QualifiedName(), c.Name, at.QualifiedName())
-				break
-			}
+			reads = append(reads, read{at, st.Member})
 			at = st.Entity
 		}
-		if builtinRight(app, ur, at, cp.Member) == None && MaxRight(at.RulesFor(roles), cp.Member) == None {
-			l.diags.Errorf(c.Pos, CodeCheckColumn, "user role %s opens page %s, but may not read %s of %s in column %s; grant it ReadOnly in a rule of %s, or remove the column", ur.Name, p.QualifiedName(), cp.Member.Name, at.QualifiedName(), c.Name, at.QualifiedName())
+		reads = append(reads, read{at, cp.Member})
+		for _, rd := range reads {
+			if rd.on.unsureRules() {
+				break
+			}
+			if builtinRight(app, ur, rd.on, rd.mem) == None && MaxRight(rd.on.RulesFor(roles), rd.mem) == None {
+				l.diags.Errorf(c.Pos, CodeCheckColumn, "user role %s opens page %s, but may not read %s of %s in column %s; grant it ReadOnly in a rule of %s, or remove the column", ur.Name, p.QualifiedName(), rd.mem.Name, rd.on.QualifiedName(), c.Name, rd.on.QualifiedName())
+				break
+			}
 		}
 	}
 	if lp.New != nil && lp.New.Page != nil && lp.New.Page.CanOpen(roles) {
-		if f := lp.New.Page.Form; f != nil && f.Entity != nil && !canCreate(app, f.Entity, roles) {
+		if f := lp.New.Page.Form; f != nil && f.Entity != nil && !f.Entity.unsureRules() && !canCreate(app, f.Entity, roles) {
 			l.diags.Errorf(lp.New.Pos, CodeCheckCreate, "user role %s opens page %s, whose New opens %s, but may not create %s; give one of its rules `create: true`, or remove `new`", ur.Name, p.QualifiedName(), lp.New.Name, f.Entity.QualifiedName())
 		}
 	}
@@ -110,11 +124,14 @@ func canCreate(app *App, e *Entity, roles map[*ModuleRole]bool) bool {
 
 func (l *loader) checkForm(app *App, ur *UserRole, roles map[*ModuleRole]bool, p *Page) {
 	fp := p.Form
+	if fp.Entity.unsureRules() {
+		return
+	}
 	rules := fp.Entity.RulesFor(roles)
 	for _, f := range fp.Fields {
 		m := fp.Entity.Member(f.Name, p.Module)
-		if m == nil {
-			continue
+		if m == nil || m.Attribute != nil && m.Attribute.Type == TypeBinary {
+			continue // reported by the loader
 		}
 		right := max(builtinRight(app, ur, fp.Entity, m), MaxRight(rules, m))
 		if m.Attribute != nil && m.Attribute.Type == TypeHashString {
@@ -160,4 +177,13 @@ func builtinRight(app *App, ur *UserRole, e *Entity, m *Member) Access {
 	return None
 }
 
-var _ = fmt.Sprintf
+// unsureRules reports whether some rule of e could not be read or linked in
+// full (a reported mistake): then what e's rules grant is not known.
+func (e *Entity) unsureRules() bool {
+	for _, r := range e.Access {
+		if r.unsure {
+			return true
+		}
+	}
+	return false
+}

@@ -16,18 +16,26 @@ type decoder struct {
 	file  string
 	diags *diag.List
 	env   func(string) (string, bool)
+	// key is the mapping key whose value is being typed; messages about a
+	// value start with it, so they name the culprit.
+	key string
 }
 
 // expandResult describes `${VAR}` replacement in one scalar.
 type expandResult struct {
-	text    string
-	unset   []string // variables that are not set and have no default
-	envOnly string   // VAR when the whole scalar is exactly ${VAR}
+	text      string
+	unset     []string // variables that are not set and have no default
+	malformed []string // `${` that starts no valid reference, as written
+	envOnly   string   // VAR when the whole scalar is exactly ${VAR}
 }
 
 var envOnlyRe = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
 
-// expand replaces ${VAR} and ${VAR:-default}; $${ writes a literal ${.
+// expandText replaces ${VAR} and ${VAR:-default}; $${ writes a literal ${.
+// As in the shell, the default also stands in for a variable that is set
+// but empty.
+// Any other `${` is malformed: model.md gives it no meaning, and keeping it
+// as text would let a typo such as `${ADMIN_PASSWORD` become a password.
 func (d *decoder) expandText(s string) expandResult {
 	var r expandResult
 	if m := envOnlyRe.FindStringSubmatch(s); m != nil {
@@ -51,15 +59,16 @@ func (d *decoder) expandText(s string) expandResult {
 		}
 		end := strings.IndexByte(s[i:], '}')
 		if end < 0 {
+			r.malformed = append(r.malformed, s[i:])
 			b.WriteString(s[i:])
 			break
 		}
 		expr := s[i+2 : i+end]
 		name, def, hasDef := strings.Cut(expr, ":-")
-		if !validEnvName(name) {
-			// Not a variable reference: keep the text as written.
+		if !validEnvName(name) || strings.Contains(def, "${") {
+			r.malformed = append(r.malformed, s[i:i+end+1])
 			b.WriteString(s[i : i+end+1])
-		} else if v, ok := d.env(name); ok {
+		} else if v, ok := d.env(name); ok && (v != "" || !hasDef) {
 			b.WriteString(v)
 		} else if hasDef {
 			b.WriteString(def)
@@ -85,13 +94,30 @@ func validEnvName(s string) bool {
 	return true
 }
 
-// text returns a scalar's text after replacement, reporting unset variables.
-func (d *decoder) text(n *node) string {
+// text returns a scalar's text after replacement. It reports unset
+// variables and malformed references; ok is false when it did, and the
+// caller then types nothing more (one mistake, one message).
+func (d *decoder) text(n *node) (string, bool) {
 	r := d.expandText(n.raw)
+	d.malformed(n.pos, r.malformed)
 	for _, v := range r.unset {
 		d.diags.Errorf(n.pos, CodeUnsetVariable, "environment variable %s is not set; set it or write ${%s:-default}", v, v)
 	}
-	return r.text
+	return r.text, len(r.unset) == 0 && len(r.malformed) == 0
+}
+
+func (d *decoder) malformed(pos diag.Pos, refs []string) {
+	for _, m := range refs {
+		d.errorf(pos, CodeBadValue, "%s%s is not an environment variable reference: write ${NAME} or ${NAME:-default}, or $${ for a literal ${", d.prefix(), m)
+	}
+}
+
+// prefix is "key: " for messages about the value of the current key.
+func (d *decoder) prefix() string {
+	if d.key == "" {
+		return ""
+	}
+	return d.key + ": "
 }
 
 func (d *decoder) errorf(pos diag.Pos, code, format string, args ...any) {
@@ -103,6 +129,12 @@ func (d *decoder) warnf(pos diag.Pos, code, format string, args ...any) {
 }
 
 func (d *decoder) wrongType(n *node, want string) {
+	d.errorf(n.pos, CodeWrongType, "%sexpected %s, found %s", d.prefix(), want, n.describe())
+}
+
+// wrongTypeOf reports a mapping or list that is not what it should be; what
+// names it, so the key is not repeated.
+func (d *decoder) wrongTypeOf(n *node, want string) {
 	d.errorf(n.pos, CodeWrongType, "expected %s, found %s", want, n.describe())
 }
 
@@ -113,7 +145,7 @@ func (d *decoder) fields(n *node, what string, handlers map[string]func(p pair))
 		if n.isNull() {
 			return true
 		}
-		d.wrongType(n, "a mapping for "+what)
+		d.wrongTypeOf(n, "a mapping for "+what)
 		return false
 	}
 	for _, p := range n.pairs {
@@ -122,7 +154,10 @@ func (d *decoder) fields(n *node, what string, handlers map[string]func(p pair))
 			d.unknownKey(p, what, handlers)
 			continue
 		}
+		outer := d.key
+		d.key = p.key
 		h(p)
+		d.key = outer
 	}
 	return true
 }
@@ -137,6 +172,11 @@ func (d *decoder) unknownKey(p pair, what string, handlers map[string]func(p pai
 	for _, k := range keys {
 		if strings.EqualFold(k, p.key) {
 			hint = fmt.Sprintf("; did you mean %q?", k)
+		}
+	}
+	if hint == "" {
+		if s := suggest(p.key, keys); s != "" {
+			hint = fmt.Sprintf("; did you mean %q?", s)
 		}
 	}
 	if hint == "" {
@@ -156,7 +196,18 @@ func (d *decoder) str(n *node) (string, bool) {
 	if n.isNull() {
 		return "", true
 	}
-	return d.text(n), true
+	return d.text(n)
+}
+
+// nonEmpty types a string that must be given, such as a name or a
+// reference. ok is false when something was reported.
+func (d *decoder) nonEmpty(n *node) (string, bool) {
+	s, ok := d.str(n)
+	if ok && s == "" {
+		d.errorf(n.pos, CodeBadValue, "%sthe value is empty; write one", d.prefix())
+		return "", false
+	}
+	return s, ok
 }
 
 // required reports a missing required key.
@@ -170,7 +221,10 @@ func (d *decoder) boolean(n *node) (bool, bool) {
 		d.wrongType(n, "true or false")
 		return false, false
 	}
-	t := d.text(n)
+	t, ok := d.text(n)
+	if !ok {
+		return false, false
+	}
 	if !n.quoted {
 		switch t {
 		case "true", "True", "TRUE":
@@ -179,24 +233,39 @@ func (d *decoder) boolean(n *node) (bool, bool) {
 			return false, true
 		}
 	}
+	if n.quoted && (t == "true" || t == "false") {
+		d.errorf(n.pos, CodeWrongType, "%sexpected true or false, found the string %q: a quoted value is always a string, so remove the quotes", d.prefix(), t)
+		return false, false
+	}
 	d.wrongType(&node{kind: scalarNode, raw: t, quoted: n.quoted, pos: n.pos}, "true or false")
 	return false, false
 }
 
 // integer types a scalar as a decimal integer in [lo, hi].
 func (d *decoder) integer(n *node, lo, hi int) (int, bool) {
-	if n.kind != scalarNode || n.isNull() || n.quoted {
+	if n.kind != scalarNode || n.isNull() {
 		d.wrongType(n, "a whole number")
 		return 0, false
 	}
-	t := d.text(n)
+	if n.quoted {
+		if _, err := strconv.Atoi(n.raw); err == nil {
+			d.errorf(n.pos, CodeWrongType, "%sexpected a whole number, found the string %q: a quoted value is always a string, so remove the quotes", d.prefix(), n.raw)
+		} else {
+			d.wrongType(n, "a whole number")
+		}
+		return 0, false
+	}
+	t, ok := d.text(n)
+	if !ok {
+		return 0, false
+	}
 	v, err := strconv.Atoi(strings.TrimPrefix(t, "+"))
 	if err != nil {
 		d.wrongType(&node{kind: scalarNode, raw: t, pos: n.pos}, "a whole number")
 		return 0, false
 	}
 	if v < lo || v > hi {
-		d.errorf(n.pos, CodeBadValue, "%d is out of range: use a number from %d to %d", v, lo, hi)
+		d.errorf(n.pos, CodeBadValue, "%s%d is out of range: use a number from %d to %d", d.prefix(), v, lo, hi)
 		return 0, false
 	}
 	return v, true
@@ -210,11 +279,11 @@ func (d *decoder) duration(n *node) (time.Duration, bool) {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		d.errorf(n.pos, CodeBadValue, "%q is not a duration: write it like 90s, 10m or 24h", s)
+		d.errorf(n.pos, CodeBadValue, "%s%q is not a duration: write it like 90s, 10m or 24h", d.prefix(), s)
 		return 0, false
 	}
 	if v < time.Second {
-		d.errorf(n.pos, CodeBadValue, "duration %s is too short: the smallest allowed is 1s", s)
+		d.errorf(n.pos, CodeBadValue, "%s%s is too short: the smallest duration allowed is 1s", d.prefix(), s)
 		return 0, false
 	}
 	return v, true
@@ -229,7 +298,13 @@ func (d *decoder) oneOf(n *node, words ...string) (string, bool) {
 	if slices.Contains(words, s) {
 		return s, true
 	}
-	d.errorf(n.pos, CodeBadValue, "%q is not allowed here: use one of %s", s, strings.Join(words, ", "))
+	hint := ""
+	for _, w := range words {
+		if strings.EqualFold(w, s) {
+			hint = fmt.Sprintf(" (did you mean %s?)", w)
+		}
+	}
+	d.errorf(n.pos, CodeBadValue, "%s%q is not allowed: use one of %s%s", d.prefix(), s, strings.Join(words, ", "), hint)
 	return "", false
 }
 
@@ -252,7 +327,7 @@ func (d *decoder) list(n *node, what string, f func(item *node)) {
 func (d *decoder) names(n *node, what string) []NameRef {
 	var out []NameRef
 	d.list(n, what, func(it *node) {
-		if s, ok := d.str(it); ok {
+		if s, ok := d.nonEmpty(it); ok {
 			out = append(out, NameRef{s, it.pos})
 		}
 	})
@@ -265,7 +340,11 @@ func (d *decoder) scalar(n *node) (*Scalar, bool) {
 		d.wrongType(n, "a single value")
 		return nil, false
 	}
-	return &Scalar{Text: d.text(n), Quoted: n.quoted, Pos: n.pos}, true
+	t, ok := d.text(n)
+	if !ok {
+		return nil, false
+	}
+	return &Scalar{Text: t, Quoted: n.quoted, Pos: n.pos}, true
 }
 
 var nameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -177,6 +177,9 @@ func resolve[T comparable](l *loader, app *App, ref NameRef, from *Module, what 
 	if v := lookup(q); v != zero {
 		return v
 	}
+	if m, _ := splitQualified(q); l.failed[m] {
+		return zero // the module's file could not be read; that is reported
+	}
 	hint := ""
 	for _, n := range all() {
 		if strings.EqualFold(n, q) {
@@ -184,7 +187,11 @@ func resolve[T comparable](l *loader, app *App, ref NameRef, from *Module, what 
 			break
 		}
 		if !strings.Contains(ref.Name, ".") && strings.HasSuffix(n, "."+ref.Name) {
-			hint = fmt.Sprintf("; names from other modules are qualified: did you mean %s?", n)
+			if from == nil {
+				hint = fmt.Sprintf("; names in app.yaml are qualified: did you mean %s?", n)
+			} else {
+				hint = fmt.Sprintf("; names from other modules are qualified: did you mean %s?", n)
+			}
 		}
 	}
 	code := map[string]string{"entity": CodeUnknownEntity, "enumeration": CodeUnknownEnum, "page": CodeUnknownPage, "module role": CodeUnknownRole}[what]
@@ -193,6 +200,11 @@ func resolve[T comparable](l *loader, app *App, ref NameRef, from *Module, what 
 	}
 	if m, _ := splitQualified(q); strings.Contains(q, ".") && app.modules[m] == nil && hint == "" {
 		hint = fmt.Sprintf(" (there is no module %s)", m)
+	}
+	if hint == "" {
+		if s := suggest(q, all()); s != "" {
+			hint = fmt.Sprintf("; did you mean %s?", s)
+		}
 	}
 	l.diags.Errorf(ref.Pos, code, "unknown %s %s%s", what, ref.Name, hint)
 	return zero
@@ -236,27 +248,30 @@ func (l *loader) pageRef(app *App, ref *PageRef, from *Module) {
 	}
 }
 
-// moduleRoles resolves module roles that must belong to module own (nil:
-// any module, as for user roles).
-func (l *loader) resolveModuleRoles(app *App, refs []NameRef, own *Module, where string) []*ModuleRole {
-	var out []*ModuleRole
+// resolveModuleRoles resolves module roles that must belong to module own
+// (nil: any module, as for user roles). complete is false when some name
+// could not be resolved.
+func (l *loader) resolveModuleRoles(app *App, refs []NameRef, own *Module, where string) (roles []*ModuleRole, complete bool) {
+	complete = true
 	for _, ref := range refs {
 		r := resolve(l, app, ref, own, "module role", app.ModuleRole, app.allNames(func(m *Module) []string {
 			return names(m.Roles, func(e *ModuleRole) string { return e.Name })
 		}))
 		if r == nil {
+			complete = false
 			continue
 		}
 		if own != nil && r.Module != own {
-			l.diags.Errorf(ref.Pos, CodeForeignRole, "%s may only name module roles of module %s, not %s; grant it in module %s instead", where, own.Name, r.QualifiedName(), r.Module.Name)
+			l.diags.Errorf(ref.Pos, CodeForeignRole, "%s may only name module roles of module %s, not %s of module %s; use a role of module %s (add one under `roles` if needed) and give it to the user roles that need it", where, own.Name, r.QualifiedName(), r.Module.Name, own.Name)
+			complete = false
 			continue
 		}
-		if slices.Contains(out, r) {
+		if slices.Contains(roles, r) {
 			continue
 		}
-		out = append(out, r)
+		roles = append(roles, r)
 	}
-	return out
+	return roles, complete
 }
 
 func (l *loader) linkDomain(app *App) {
@@ -280,7 +295,12 @@ func (l *loader) linkDomain(app *App) {
 			continue
 		}
 		if e.inCycle() {
-			l.diags.Errorf(e.GeneralizationName.Pos, CodeGeneralization, "entity %s is its own generalization through a cycle; break the cycle", e.QualifiedName())
+			chain := []string{e.QualifiedName()}
+			for g := e.Generalization; g != nil && g != e && len(chain) < 100; g = g.Generalization {
+				chain = append(chain, g.QualifiedName())
+			}
+			chain = append(chain, e.QualifiedName())
+			l.diags.Errorf(e.GeneralizationName.Pos, CodeGeneralization, "entity %s is its own generalization (%s); remove one of the generalizations in the cycle", e.QualifiedName(), strings.Join(chain, " -> "))
 			e.Generalization = nil
 			continue
 		}
@@ -320,8 +340,12 @@ func (l *loader) linkDomain(app *App) {
 	for _, m := range app.Modules {
 		for _, a := range m.Associations {
 			if !m.System {
-				a.From = l.entityRef(app, a.FromName, m)
-				a.To = l.entityRef(app, a.ToName, m)
+				if a.FromName.Name != "" {
+					a.From = l.entityRef(app, a.FromName, m)
+				}
+				if a.ToName.Name != "" {
+					a.To = l.entityRef(app, a.ToName, m)
+				}
 			}
 			if a.From != nil {
 				a.From.assocs = append(a.From.assocs, a)
@@ -366,15 +390,43 @@ func (l *loader) checkMembers(app *App, e *Entity) {
 			continue
 		}
 		k := strings.ToLower(m.Name)
-		if first := seen[k]; first != nil && !m.Inherited {
+		first := seen[k]
+		switch {
+		case first == nil:
+			seen[k] = m
+		case m.Inherited:
+			// Reported on the generalization.
+		case m.System && !first.Inherited:
+			// createdDate or changedDate, declared with `system`, against
+			// an attribute of this entity: point at the attribute.
+			l.diags.Errorf(first.Attribute.Pos, CodeDuplicateName, "attribute %s repeats the system member %s of entity %s (names are unique ignoring case); rename the attribute", first.Name, m.Name, e.QualifiedName())
+		case m.System:
+			// Declared again with `system` on a specialization: harmless.
+		default:
+			of := "attribute " + first.Name + " of entity " + e.QualifiedName()
+			switch {
+			case first.System:
+				of = "the system member " + first.Name + " of generalization " + first.Attribute.Entity.QualifiedName()
+			case first.Inherited:
+				of = "attribute " + first.Name + " of generalization " + first.Attribute.Entity.QualifiedName()
+			}
+			l.diags.Errorf(m.Attribute.Pos, CodeDuplicateName, "attribute %s repeats %s (names are unique ignoring case); rename one of them", m.Name, of)
+		}
+	}
+	// A local association name may not repeat an attribute name either: in
+	// rules and pages both are written without a module.
+	for _, m := range e.Members() {
+		a := m.Association
+		if a == nil || a.Builtin || a.Module.System || m.Inherited {
+			continue
+		}
+		if first := seen[strings.ToLower(a.Name)]; first != nil {
 			where := "entity " + e.QualifiedName()
 			if first.Inherited {
 				where = "generalization " + first.Attribute.Entity.QualifiedName()
 			}
-			l.diags.Errorf(m.Attribute.Pos, CodeDuplicateName, "attribute %s repeats attribute %s of %s (names are unique ignoring case); rename one of them", m.Name, first.Name, where)
-			continue
+			l.diags.Errorf(a.Pos, CodeDuplicateName, "association %s repeats attribute %s of %s (names are unique ignoring case); rename one of them", a.Name, first.Name, where)
 		}
-		seen[k] = m
 	}
 	for _, a := range e.Attributes {
 		if a.Type == TypeEnumeration && a.EnumName != nil {
@@ -384,7 +436,7 @@ func (l *loader) checkMembers(app *App, e *Entity) {
 		}
 		if a.Default != nil {
 			if err := CheckValue(a, a.Default.Text); err != nil {
-				l.diags.Errorf(a.Default.Pos, CodeDefaultValue, "default of attribute %s: %v", a.Name, err)
+				l.diags.Errorf(a.Default.Pos, CodeDefaultValue, "default of attribute %s: %v; change or remove the default", a.Name, err)
 			}
 		}
 	}
@@ -394,7 +446,7 @@ func (l *loader) checkMembers(app *App, e *Entity) {
 			continue
 		}
 		if len(ix.Members) == 0 {
-			l.diags.Errorf(ix.Pos, CodeIndex, "an index needs at least one member")
+			l.diags.Errorf(ix.Pos, CodeIndex, "an index needs at least one member; list the members to index or remove the index")
 		}
 		for _, n := range ix.Members {
 			m := e.Member(n.Name, e.Module)
@@ -402,9 +454,9 @@ func (l *loader) checkMembers(app *App, e *Entity) {
 			case m == nil:
 				l.unknownMember(e, n)
 			case m.Association != nil && m.Association.Type == ReferenceSet:
-				l.diags.Errorf(n.Pos, CodeIndex, "%s is a ReferenceSet, which lives in its own table and cannot be part of an index", n.Name)
+				l.diags.Errorf(n.Pos, CodeIndex, "%s is a ReferenceSet, which lives in its own table and cannot be part of an index; remove it from the index", n.Name)
 			case m.Attribute != nil && (m.Attribute.Type == TypeBinary || m.Attribute.Type == TypeHashString):
-				l.diags.Errorf(n.Pos, CodeIndex, "%s is a %s attribute, which cannot be indexed", n.Name, m.Attribute.Type)
+				l.diags.Errorf(n.Pos, CodeIndex, "%s is a %s attribute, which cannot be indexed; remove it from the index", n.Name, m.Attribute.Type)
 			}
 		}
 	}
@@ -424,6 +476,25 @@ func (l *loader) unknownMember(e *Entity, n NameRef) {
 					hint = fmt.Sprintf("; it belongs to specialization %s", s.QualifiedName())
 				}
 			}
+		}
+	}
+	var known []string
+	for _, m := range e.Members() {
+		known = append(known, m.Name)
+	}
+	if hint == "" {
+		if s := suggest(n.Name, known); s != "" {
+			hint = fmt.Sprintf("; did you mean %s?", s)
+		}
+	}
+	if hint == "" {
+		switch {
+		case len(known) == 0:
+			hint = "; it has no members yet"
+		case len(known) > 12:
+			hint = "; its members include " + strings.Join(known[:12], ", ") + ", …"
+		default:
+			hint = "; its members are " + strings.Join(known, ", ")
 		}
 	}
 	l.diags.Errorf(n.Pos, CodeUnknownMember, "entity %s has no member %s%s", e.QualifiedName(), n.Name, hint)

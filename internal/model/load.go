@@ -6,9 +6,15 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	// Time zones are part of the model (timeZone): embed the IANA
+	// database, so that an app checks the same on a machine without
+	// /usr/share/zoneinfo (a scratch or distroless image).
+	_ "time/tzdata"
 
 	"github.com/rampart/rampart/internal/diag"
 )
@@ -76,29 +82,63 @@ type loader struct {
 	fsys  fs.FS
 	opts  Options
 	diags diag.List
+	// appFailed: app.yaml could not be read as a mapping, so its defaults
+	// stand in for what it says. failed: module files (by name) that could
+	// not be read. Neither is a reason for more messages: references into a
+	// failed module are not reported, since the file's own error says what
+	// to fix.
+	appFailed bool
+	failed    map[string]bool
+}
+
+// fail records a module that could not be read.
+func (l *loader) fail(module string) {
+	if l.failed == nil {
+		l.failed = map[string]bool{}
+	}
+	l.failed[module] = true
 }
 
 func (l *loader) decoder(file string) *decoder {
 	return &decoder{file: l.opts.FilePrefix + file, diags: &l.diags, env: l.opts.Getenv}
 }
 
+// parsedFile is one file after YAML parsing, before it is typed.
+type parsedFile struct {
+	name string // as diagnostics name it
+	root *node
+	dups []*yamlError
+	err  error
+}
+
+// parseFile parses one file. It touches nothing shared, so files may be
+// parsed in parallel.
+func (l *loader) parseFile(file string, src []byte) parsedFile {
+	name := l.opts.FilePrefix + file
+	root, dups, err := parseYAML(name, src)
+	return parsedFile{name, root, dups, err}
+}
+
 // parse reads a file into a node tree, reporting YAML errors.
 func (l *loader) parse(file string, src []byte) *node {
-	name := l.opts.FilePrefix + file
-	root, err := parseYAML(name, src)
+	return l.tree(l.parseFile(file, src))
+}
+
+// tree reports the YAML errors of a parsed file and returns its tree, nil
+// when the file could not be parsed.
+func (l *loader) tree(pf parsedFile) *node {
+	name, root, dups, err := pf.name, pf.root, pf.dups, pf.err
 	if err != nil {
 		var ye *yamlError
 		if errors.As(err, &ye) {
-			code := CodeYAML
-			if strings.Contains(ye.msg, "already defined") {
-				code = CodeDuplicateKey
-				ye.msg = strings.Replace(ye.msg, "YAML: mapping key", "duplicate key", 1) + "; remove one of them"
-			}
-			l.diags.Errorf(ye.pos, code, "%s", ye.msg)
+			l.diags.Errorf(ye.pos, CodeYAML, "%s", ye.msg)
 		} else {
 			l.diags.Errorf(diag.Pos{File: name, Line: 1, Col: 1}, CodeYAML, "%v", err)
 		}
 		return nil
+	}
+	for _, ye := range dups {
+		l.diags.Errorf(ye.pos, CodeDuplicateKey, "%s", ye.msg)
 	}
 	if root == nil {
 		return &node{kind: mapNode, pos: diag.Pos{File: name, Line: 1, Col: 1}}
@@ -129,16 +169,17 @@ func (l *loader) loadApp(src []byte) *App {
 	app := &App{TimeZone: time.UTC, TimeZoneID: "UTC", Security: defaultSecurity(), Keys: map[string]Pos{}}
 	root := l.parse("app.yaml", src)
 	if root == nil {
+		l.appFailed = true
 		return app
 	}
 	d := l.decoder("app.yaml")
 	key := func(prefix string, p pair) { app.Keys[prefix+p.key] = p.keyPos }
 	var hasName bool
-	d.fields(root, "app.yaml", map[string]func(pair){
+	if !d.fields(root, "app.yaml", map[string]func(pair){
 		"name": func(p pair) {
 			key("", p)
-			app.Name, hasName = d.str(p.value)
-			hasName = hasName && app.Name != ""
+			hasName = true
+			app.Name, _ = d.nonEmpty(p.value)
 		},
 		"version": func(p pair) { key("", p); app.Version, _ = d.str(p.value) },
 		"timeZone": func(p pair) {
@@ -163,8 +204,11 @@ func (l *loader) loadApp(src []byte) *App {
 		},
 		"security":   func(p pair) { key("", p); l.security(d, app, p.value) },
 		"navigation": func(p pair) { key("", p); l.navigation(d, app, p.value) },
-	})
-	if !hasName && root.kind == mapNode {
+	}) {
+		l.appFailed = true
+		return app
+	}
+	if !hasName {
 		d.required(root.pos, "name", "app.yaml")
 	}
 	return app
@@ -226,11 +270,19 @@ func (l *loader) security(d *decoder, app *App, n *node) {
 			key("", p)
 			s.AdminUser.Pos = p.keyPos
 			d.fields(p.value, "adminUser", map[string]func(pair){
-				"name": func(q pair) { key("adminUser.", q); s.AdminUser.Name, _ = d.str(q.value) },
+				"name": func(q pair) {
+					key("adminUser.", q)
+					if v, ok := d.nonEmpty(q.value); ok {
+						s.AdminUser.Name = v
+					}
+				},
 				"role": func(q pair) {
 					key("adminUser.", q)
-					s.AdminUser.RoleName, _ = d.str(q.value)
 					app.Keys["security.adminUser.role.value"] = q.value.pos
+					s.AdminUser.RoleName = ""
+					if v, ok := d.nonEmpty(q.value); ok {
+						s.AdminUser.RoleName = v
+					}
 				},
 				"password": func(q pair) { key("adminUser.", q); s.AdminUser.Password = d.secret(q.value) },
 			})
@@ -246,7 +298,9 @@ func (l *loader) security(d *decoder, app *App, n *node) {
 				"enabled": boolField("anonymous.", &s.Anonymous.Enabled),
 				"role": func(q pair) {
 					key("anonymous.", q)
-					s.Anonymous.RoleName, _ = d.str(q.value)
+					if v, ok := d.nonEmpty(q.value); ok {
+						s.Anonymous.RoleName = v
+					}
 					app.Keys["security.anonymous.role.value"] = q.value.pos
 				},
 			})
@@ -260,17 +314,21 @@ func (l *loader) security(d *decoder, app *App, n *node) {
 					key("demoUsers.", q)
 					d.list(q.value, "demo users", func(it *node) {
 						u := &DemoUser{Pos: it.pos}
-						var named, hasRoles bool
+						var named, hasRoles, badRoles bool
 						d.fields(it, "a demo user", map[string]func(pair){
-							"name":   func(r pair) { u.Name, named = d.str(r.value); named = named && u.Name != "" },
-							"roles":  func(r pair) { u.RoleNames = d.names(r.value, "user roles"); hasRoles = true },
-							"entity": func(r pair) { u.EntityName, _ = d.str(r.value) },
+							"name": func(r pair) { named = true; u.Name, _ = d.nonEmpty(r.value) },
+							"roles": func(r pair) {
+								hasRoles = true
+								badRoles = r.value.kind != seqNode && !r.value.isNull()
+								u.RoleNames = d.names(r.value, "user roles")
+							},
+							"entity": func(r pair) { u.EntityName, _ = d.str(r.value); u.EntityPos = r.value.pos },
 						})
 						if it.kind == mapNode {
 							if !named {
 								d.required(it.pos, "name", "a demo user")
 							}
-							if !hasRoles || len(u.RoleNames) == 0 {
+							if (!hasRoles || len(u.RoleNames) == 0) && !badRoles {
 								d.errorf(it.pos, CodeDemoNoRoles, "demo user %q needs at least one user role in `roles`", u.Name)
 							}
 							s.DemoUsers.Users = append(s.DemoUsers.Users, u)
@@ -356,6 +414,10 @@ func (d *decoder) secret(n *node) Secret {
 	}
 	r := d.expandText(n.raw)
 	s.VarName, s.EnvOnly = r.envOnly, r.envOnly != ""
+	if len(r.malformed) > 0 {
+		d.malformed(n.pos, r.malformed)
+		return s
+	}
 	if len(r.unset) > 0 {
 		s.Unset = true
 		d.warnf(n.pos, CodeUnsetAdminPass, "environment variable %s for the admin password is not set: the analyses treat the password as not given, and `rampart run` needs it", r.unset[0])
@@ -377,7 +439,11 @@ func (l *loader) userRoles(d *decoder, s *Security, n *node) {
 		d.validName(p.key, p.keyPos, "user role")
 		d.fields(p.value, "user role "+p.key, map[string]func(pair){
 			"description": func(q pair) { ur.Description, _ = d.str(q.value) },
-			"moduleRoles": func(q pair) { ur.ModuleRoleNames = d.names(q.value, "module roles") },
+			"moduleRoles": func(q pair) {
+				before := len(*d.diags)
+				ur.ModuleRoleNames = d.names(q.value, "module roles")
+				ur.unsure = len(*d.diags) > before
+			},
 			"manageableRoles": func(q pair) {
 				if q.value.kind == scalarNode && !q.value.isNull() {
 					if v, _ := d.str(q.value); v == "all" {
@@ -429,11 +495,12 @@ func (l *loader) menu(d *decoder, n *node) []*MenuItem {
 	var items []*MenuItem
 	d.list(n, "menu items", func(it *node) {
 		m := &MenuItem{Pos: it.pos}
-		var hasItems bool
+		var hasCaption, hasPage, hasItems bool
 		d.fields(it, "a menu item", map[string]func(pair){
-			"caption": func(p pair) { m.Caption, _ = d.str(p.value) },
+			"caption": func(p pair) { hasCaption = true; m.Caption, _ = d.nonEmpty(p.value) },
 			"page": func(p pair) {
-				if v, ok := d.str(p.value); ok {
+				hasPage = true
+				if v, ok := d.nonEmpty(p.value); ok {
 					m.Page = &PageRef{Name: v, Pos: p.value.pos}
 				}
 			},
@@ -443,11 +510,11 @@ func (l *loader) menu(d *decoder, n *node) []*MenuItem {
 			return
 		}
 		switch {
-		case m.Caption == "":
+		case !hasCaption:
 			d.required(it.pos, "caption", "a menu item")
-		case m.Page != nil && hasItems:
+		case hasPage && hasItems:
 			d.errorf(it.pos, CodeMenu, "menu item %q has both `page` and `items`: a leaf opens a page, a group holds items", m.Caption)
-		case m.Page == nil && !hasItems:
+		case !hasPage && !hasItems:
 			d.errorf(it.pos, CodeMenu, "menu item %q needs `page` (a leaf) or `items` (a group)", m.Caption)
 		}
 		items = append(items, m)
@@ -478,22 +545,37 @@ func (l *loader) loadModules(app *App) error {
 			pos := app.Keys["modules."+n]
 			if !files[n] {
 				l.diags.Errorf(pos, CodeFile, "module %s is listed but modules/%s.yaml does not exist; create the file or remove it from `modules`", n, n)
+				l.fail(n)
 				continue
 			}
 			if slices.Contains(names, n) {
-				l.diags.Errorf(pos, CodeDuplicateName, "module %s is listed twice in `modules`", n)
+				l.diags.Errorf(pos, CodeDuplicateName, "module %s is listed twice in `modules`; remove one", n)
 				continue
 			}
 			names = append(names, n)
 		}
 	}
-	for _, n := range names {
+	// Parsing YAML is most of the work of loading a large app: parse the
+	// files in parallel, then type them in order.
+	parsed := make([]parsedFile, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, n := range names {
 		file := path.Join("modules", n+".yaml")
 		src, err := fs.ReadFile(l.fsys, file)
 		if err != nil {
+			wg.Wait()
 			return fmt.Errorf("cannot read %s: %w", file, err)
 		}
-		if m := l.loadModule(file, n, src); m != nil {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			parsed[i] = l.parseFile(file, src)
+		})
+	}
+	wg.Wait()
+	for i, n := range names {
+		if m := l.loadModule(path.Join("modules", n+".yaml"), n, parsed[i]); m != nil {
 			app.Modules = append(app.Modules, m)
 		}
 	}

@@ -115,6 +115,8 @@ type UserRole struct {
 	ManageUsersWithoutRoles bool
 	CheckSecurity           bool
 	Pos                     Pos
+
+	unsure bool // some module role could not be resolved
 }
 
 // NameRef is a name written in the model, with where it was written.
@@ -144,6 +146,7 @@ type DemoUser struct {
 	RoleNames  []NameRef
 	Roles      []*UserRole
 	EntityName string
+	EntityPos  Pos
 	Entity     *Entity
 	Pos        Pos
 }
@@ -402,6 +405,11 @@ type AccessRule struct {
 	Members             []MemberAccess // as written, in file order
 	DefaultMemberAccess Access
 	DefaultPos          Pos
+
+	// unsure: the rule could not be read or linked in full (a reported
+	// mistake), so what it grants and to whom is not known; checks that
+	// depend on that stay silent rather than guess.
+	unsure bool
 }
 
 // MemberAccess is one entry of a rule's `members`.
@@ -424,6 +432,8 @@ type Page struct {
 	List             *ListPage
 	Form             *FormPage
 	Pos              Pos
+
+	unsure bool // some allowed role could not be resolved
 }
 
 // QualifiedName is Module.Name.

@@ -11,9 +11,10 @@ var laterKeys = map[string]string{
 	"publishedServices": "published services", "odata": "published OData services", "rest": "published REST services",
 }
 
-func (l *loader) loadModule(file, fileName string, src []byte) *Module {
-	root := l.parse(file, src)
+func (l *loader) loadModule(file, fileName string, pf parsedFile) *Module {
+	root := l.tree(pf)
 	if root == nil {
+		l.fail(fileName)
 		return nil
 	}
 	d := l.decoder(file)
@@ -21,13 +22,12 @@ func (l *loader) loadModule(file, fileName string, src []byte) *Module {
 	var named bool
 	handlers := map[string]func(pair){
 		"module": func(p pair) {
-			m.Pos = p.keyPos
-			if v, ok := d.str(p.value); ok && v != "" {
-				named = true
-				m.Name = v
-				if v != fileName {
-					d.errorf(p.value.pos, CodeModuleFileName, "module %q is in modules/%s.yaml: the file name must equal the module name (rename the file to modules/%s.yaml)", v, fileName, v)
-				}
+			m.Pos, named = p.keyPos, true
+			if v, ok := d.nonEmpty(p.value); ok && v != fileName {
+				// The module goes on under its file name, the name `modules`
+				// in app.yaml and the loader use, so that references to it
+				// are still checked.
+				d.errorf(p.value.pos, CodeModuleFileName, "module %q is in modules/%s.yaml: the file name must equal the module name; rename the file to modules/%s.yaml, or write `module: %s`", v, fileName, v, fileName)
 			}
 		},
 		"version":      func(p pair) { m.Version, _ = d.str(p.value) },
@@ -45,13 +45,14 @@ func (l *loader) loadModule(file, fileName string, src []byte) *Module {
 		}
 	}
 	if root.kind != mapNode {
-		d.wrongType(root, "a mapping with the key `module`")
+		d.wrongTypeOf(root, "a mapping with the key `module`")
+		l.fail(fileName)
 		return nil
 	}
+	m.Name = fileName
 	d.fields(root, "a module file", handlers)
 	if !named {
 		d.required(root.pos, "module", "a module file")
-		m.Name = fileName
 	}
 	d.validName(m.Name, m.Pos, "module")
 	return m
@@ -216,15 +217,18 @@ func (l *loader) attributes(d *decoder, e *Entity, n *node) {
 // checkAttrOptions reports options that the attribute's type does not take.
 func checkAttrOptions(d *decoder, a *Attribute, opts map[string]Pos) {
 	bad := func(opt, why string) {
+		if why == "" {
+			why = "; remove it"
+		}
 		if pos, ok := opts[opt]; ok {
 			d.errorf(pos, CodeAttrOption, "attribute %s: `%s` is not allowed on a%s %s attribute%s", a.Name, opt, article(string(a.Type)), a.Type, why)
 		}
 	}
 	if a.Type != TypeString {
-		bad("length", "; only String has a length")
+		bad("length", "; only String has a length, remove it")
 	}
 	if a.Type != TypeEnumeration {
-		bad("enum", "; only Enumeration names an enumeration")
+		bad("enum", "; only Enumeration names an enumeration, remove it or use `type: Enumeration`")
 	} else if a.EnumName == nil {
 		d.errorf(a.Pos, CodeEnumRequired, "attribute %s is an Enumeration: name its enumeration with `enum`", a.Name)
 	}
@@ -253,12 +257,12 @@ func (l *loader) associations(d *decoder, m *Module, n *node) {
 		var hasFrom, hasTo bool
 		d.fields(p.value, "association "+name, map[string]func(pair){
 			"from": func(q pair) {
-				v, ok := d.str(q.value)
-				a.FromName, hasFrom = NameRef{v, q.value.pos}, ok && v != ""
+				v, _ := d.nonEmpty(q.value)
+				a.FromName, hasFrom = NameRef{v, q.value.pos}, true
 			},
 			"to": func(q pair) {
-				v, ok := d.str(q.value)
-				a.ToName, hasTo = NameRef{v, q.value.pos}, ok && v != ""
+				v, _ := d.nonEmpty(q.value)
+				a.ToName, hasTo = NameRef{v, q.value.pos}, true
 			},
 			"type": func(q pair) {
 				if v, ok := d.oneOf(q.value, "Reference", "ReferenceSet"); ok {
@@ -282,7 +286,7 @@ func (l *loader) associations(d *decoder, m *Module, n *node) {
 			d.required(p.keyPos, "to", "association "+name)
 		}
 		if a.Type == ReferenceSet && a.OnDelete == DeleteCascade {
-			d.errorf(p.keyPos, CodeCascadeSet, "association %s: onDelete cascade is not allowed on a ReferenceSet; use keep or prevent", name)
+			d.errorf(p.keyPos, CodeCascadeSet, "association %s.%s: onDelete cascade is not allowed on a ReferenceSet; use keep or prevent", m.Name, name)
 		}
 		m.Associations = append(m.Associations, a)
 	})
@@ -292,6 +296,7 @@ func (l *loader) accessRules(d *decoder, e *Entity, n *node) {
 	d.list(n, "access rules", func(it *node) {
 		r := &AccessRule{Entity: e, Index: len(e.Access), Pos: it.pos}
 		var hasDefault bool
+		before := len(*d.diags)
 		d.fields(it, "an access rule", map[string]func(pair){
 			"roles":   func(q pair) { r.RoleNames = d.names(q.value, "module roles") },
 			"caption": func(q pair) { r.Caption, _ = d.str(q.value) },
@@ -310,7 +315,9 @@ func (l *loader) accessRules(d *decoder, e *Entity, n *node) {
 					return
 				}
 				for _, mp := range q.value.pairs {
+					d.key = mp.key
 					acc, ok := d.access(mp.value)
+					d.key = q.key
 					if !ok {
 						continue
 					}
@@ -335,6 +342,7 @@ func (l *loader) accessRules(d *decoder, e *Entity, n *node) {
 				hasDefault, r.DefaultMemberAccess, r.DefaultPos = true, acc, q.keyPos
 			},
 		})
+		r.unsure = len(*d.diags) > before
 		if it.kind == mapNode {
 			e.Access = append(e.Access, r)
 		}
@@ -354,8 +362,12 @@ func (l *loader) pages(d *decoder, m *Module, n *node) {
 		pg := &Page{Module: m, Name: name, Pos: p.keyPos}
 		kinds := 0
 		d.fields(p.value, "page "+name, map[string]func(pair){
-			"title":        func(q pair) { pg.Title, _ = d.str(q.value) },
-			"allowedRoles": func(q pair) { pg.AllowedRoleNames = d.names(q.value, "module roles") },
+			"title": func(q pair) { pg.Title, _ = d.str(q.value) },
+			"allowedRoles": func(q pair) {
+				before := len(*d.diags)
+				pg.AllowedRoleNames = d.names(q.value, "module roles")
+				pg.unsure = len(*d.diags) > before
+			},
 			"url": func(q pair) {
 				pg.URL, _ = d.str(q.value)
 				pg.URLPos = q.value.pos
@@ -363,8 +375,9 @@ func (l *loader) pages(d *decoder, m *Module, n *node) {
 			"list": func(q pair) {
 				kinds++
 				lp := &ListPage{}
+				var hasEntity bool
 				d.fields(q.value, "the list of page "+name, map[string]func(pair){
-					"entity": func(r pair) { v, _ := d.str(r.value); lp.EntityName = NameRef{v, r.value.pos} },
+					"entity": func(r pair) { v, _ := d.nonEmpty(r.value); lp.EntityName, hasEntity = NameRef{v, r.value.pos}, true },
 					"xpath": func(r pair) {
 						if s, ok := d.scalar(r.value); ok && s.Text != "" {
 							lp.XPath = s
@@ -384,7 +397,7 @@ func (l *loader) pages(d *decoder, m *Module, n *node) {
 					"open":    func(r pair) { lp.Open = d.pageRef(r.value) },
 					"new":     func(r pair) { lp.New = d.pageRef(r.value) },
 				})
-				if lp.EntityName.Name == "" && q.value.kind == mapNode {
+				if !hasEntity && q.value.kind == mapNode {
 					d.required(q.keyPos, "entity", "the list of page "+name)
 				}
 				pg.List = lp
@@ -392,19 +405,20 @@ func (l *loader) pages(d *decoder, m *Module, n *node) {
 			"form": func(q pair) {
 				kinds++
 				fp := &FormPage{}
+				var hasEntity bool
 				d.fields(q.value, "the form of page "+name, map[string]func(pair){
-					"entity":  func(r pair) { v, _ := d.str(r.value); fp.EntityName = NameRef{v, r.value.pos} },
+					"entity":  func(r pair) { v, _ := d.nonEmpty(r.value); fp.EntityName, hasEntity = NameRef{v, r.value.pos}, true },
 					"fields":  func(r pair) { fp.Fields = d.names(r.value, "members") },
 					"actions": func(r pair) { fp.Actions = d.names(r.value, "actions") },
 				})
-				if fp.EntityName.Name == "" && q.value.kind == mapNode {
+				if !hasEntity && q.value.kind == mapNode {
 					d.required(q.keyPos, "entity", "the form of page "+name)
 				}
 				pg.Form = fp
 			},
 		})
 		if kinds > 1 {
-			d.errorf(p.keyPos, CodePageKind, "page %s has both `list` and `form`; a page is one or the other", name)
+			d.errorf(p.keyPos, CodePageKind, "page %s.%s has both `list` and `form`; a page is one or the other, so remove one", m.Name, name)
 			pg.Form = nil
 		}
 		m.Pages = append(m.Pages, pg)

@@ -3,6 +3,7 @@ package model
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 func (l *loader) userRoleRef(app *App, name string, pos Pos) *UserRole {
@@ -13,6 +14,11 @@ func (l *loader) userRoleRef(app *App, name string, pos Pos) *UserRole {
 	for _, r := range app.Security.UserRoles {
 		if strings.EqualFold(r.Name, name) {
 			hint = "; did you mean " + r.Name + "?"
+		}
+	}
+	if hint == "" {
+		if s := suggest(name, names(app.Security.UserRoles, func(r *UserRole) string { return r.Name })); s != "" {
+			hint = "; did you mean " + s + "?"
 		}
 	}
 	if hint == "" {
@@ -49,7 +55,9 @@ func (l *loader) linkSecurity(app *App) {
 	}
 
 	for _, ur := range s.UserRoles {
-		ur.ModuleRoles = l.resolveModuleRoles(app, ur.ModuleRoleNames, nil, "user role "+ur.Name)
+		var complete bool
+		ur.ModuleRoles, complete = l.resolveModuleRoles(app, ur.ModuleRoleNames, nil, "user role "+ur.Name)
+		ur.unsure = ur.unsure || !complete
 		for _, n := range ur.ManageableRoleNames {
 			if r := l.userRoleRef(app, n.Name, n.Pos); r != nil && !slices.Contains(ur.ManageableRoles, r) {
 				ur.ManageableRoles = append(ur.ManageableRoles, r)
@@ -65,9 +73,6 @@ func (l *loader) linkSecurity(app *App) {
 	}
 
 	admin := &s.AdminUser
-	if admin.Name == "" {
-		l.diags.Errorf(key("adminUser.name"), CodeBadValue, "adminUser.name is empty; give the administrator a name")
-	}
 	rolePos := key("adminUser.role.value")
 	if rolePos.IsZero() {
 		rolePos = key("adminUser")
@@ -75,14 +80,28 @@ func (l *loader) linkSecurity(app *App) {
 	if rolePos.IsZero() {
 		rolePos = Pos{File: l.opts.FilePrefix + "app.yaml", Line: 1, Col: 1}
 	}
-	admin.Role = l.userRoleRef(app, admin.RoleName, rolePos)
+	switch {
+	case l.appFailed || !key("adminUser.role").IsZero() && admin.RoleName == "":
+		// Nothing to look up, or a mistake reported where it is written.
+	case app.UserRole(admin.RoleName) == nil && key("adminUser.role").IsZero():
+		// The default role: say where it comes from.
+		l.diags.Errorf(rolePos, CodeUnknownUser, "the administrator's role is %s (the default of adminUser.role), but there is no such user role; define it under security.userRoles or set adminUser.role", admin.RoleName)
+	default:
+		admin.Role = l.userRoleRef(app, admin.RoleName, rolePos)
+	}
 
 	an := &s.Anonymous
 	if an.Enabled {
-		if an.RoleName == "" {
+		switch {
+		case an.RoleName == "" && key("anonymous.role").IsZero():
 			l.diags.Errorf(key("anonymous.enabled"), CodeAnonymousRole, "anonymous users are enabled without a role: set anonymous.role to a user role with only what guests may do")
-		} else if an.Role = l.userRoleRef(app, an.RoleName, key("anonymous.role.value")); an.Role != nil && an.Role == admin.Role {
-			l.diags.Errorf(key("anonymous.role.value"), CodeAnonymousAdmin, "the anonymous role %s is the administrator's role: everyone would be an administrator; give guests their own user role", an.Role.Name)
+		case an.RoleName == "":
+			// A mistake reported where the role is written.
+		default:
+			an.Role = l.userRoleRef(app, an.RoleName, key("anonymous.role.value"))
+			if an.Role != nil && an.Role == admin.Role {
+				l.diags.Errorf(key("anonymous.role.value"), CodeAnonymousAdmin, "the anonymous role %s is the administrator's role: everyone would be an administrator; give guests their own user role", an.Role.Name)
+			}
 		}
 	} else if an.RoleName != "" {
 		an.Role = l.userRoleRef(app, an.RoleName, key("anonymous.role.value"))
@@ -113,14 +132,14 @@ func (l *loader) linkSecurity(app *App) {
 			l.diags.Errorf(u.Pos, CodeDemoAdminName, "demo user %q has the administrator's name; rename the demo user", u.Name)
 		}
 		if seen[strings.ToLower(u.Name)] {
-			l.diags.Errorf(u.Pos, CodeDuplicateDemo, "demo user %q is listed twice (names are unique ignoring case)", u.Name)
+			l.diags.Errorf(u.Pos, CodeDuplicateDemo, "demo user %q is listed twice (names are unique ignoring case); remove or rename one", u.Name)
 		}
 		seen[strings.ToLower(u.Name)] = true
 		u.Entity = s.UserEntity
 		if u.EntityName != "" {
-			if e := l.entityRef(app, NameRef{u.EntityName, u.Pos}, nil); e != nil {
+			if e := l.entityRef(app, NameRef{u.EntityName, u.EntityPos}, nil); e != nil {
 				if !e.IsA(user) {
-					l.diags.Errorf(u.Pos, CodeUserEntity, "demo user %q: entity %s is not System.User or a specialization of it", u.Name, e.QualifiedName())
+					l.diags.Errorf(u.EntityPos, CodeUserEntity, "demo user %q: entity %s is not System.User or a specialization of it; name an entity with `generalization: System.User`", u.Name, e.QualifiedName())
 				} else {
 					u.Entity = e
 				}
@@ -133,15 +152,31 @@ func (l *loader) linkSecurity(app *App) {
 		l.diags.Errorf(key("passwordPolicy.maxLength"), CodePasswordPolicy, "passwordPolicy.maxLength is %d; it must be at least 64 so that pass phrases and password managers work", pp.MaxLength)
 	}
 	if pp.MinLength > pp.MaxLength {
-		l.diags.Errorf(key("passwordPolicy.minLength"), CodePasswordPolicy, "passwordPolicy.minLength %d is larger than maxLength %d; no password could satisfy it", pp.MinLength, pp.MaxLength)
+		l.diags.Errorf(key("passwordPolicy.minLength"), CodePasswordPolicy, "passwordPolicy.minLength %d is larger than maxLength %d, so no password could satisfy it; lower minLength or raise maxLength", pp.MinLength, pp.MaxLength)
 	}
 	if s.Session.SameSite == "None" {
 		l.diags.Warnf(key("session.sameSite"), CodeSameSiteNone, "session.sameSite None sends the session cookie with cross-site requests (and acts as Lax over plain HTTP); use Strict or Lax")
 	}
 	if s.Session.AbsoluteTimeout < s.Session.Timeout {
-		l.diags.Warnf(key("session.absoluteTimeout"), CodeBadValue, "session.absoluteTimeout %s is shorter than the idle timeout %s, which then never applies", s.Session.AbsoluteTimeout, s.Session.Timeout)
+		pos := key("session.absoluteTimeout")
+		if pos.IsZero() {
+			pos = key("session.timeout")
+		}
+		l.diags.Warnf(pos, CodeBadValue, "session.absoluteTimeout %s is shorter than the idle timeout %s, which then never applies; make absoluteTimeout longer or timeout shorter", fmtDuration(s.Session.AbsoluteTimeout), fmtDuration(s.Session.Timeout))
 	}
 	if s.StrictMode && s.Level != LevelProduction {
-		l.diags.Warnf(key("strictMode"), CodeStrictNotProd, "strictMode does nothing at security level %s; it applies at production only", s.Level)
+		l.diags.Warnf(key("strictMode"), CodeStrictNotProd, "strictMode does nothing at security level %s, only at production; remove it or set level: production", s.Level)
 	}
+}
+
+// fmtDuration writes a duration as the model does: 24h rather than 24h0m0s.
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }

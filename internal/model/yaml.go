@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -52,16 +53,41 @@ type pair struct {
 const maxYAMLNodes = 1 << 20
 
 // parseYAML turns one file's bytes into a node tree. A file with no content
-// gives a nil node and no error.
-func parseYAML(file string, src []byte) (root *node, err error) {
+// gives a nil node and no error. Keys given twice in one mapping do not stop
+// the file from loading: the first is kept and each repeat is returned in
+// dups.
+func parseYAML(file string, src []byte) (*node, []*yamlError, error) {
+	// YAML allows a byte order mark at the start of a stream, and editors
+	// on Windows write one; the YAML library would make it part of the
+	// first key.
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+	if line, col, deep := tooDeep(src); deep {
+		return nil, nil, &yamlError{diag.Pos{File: file, Line: line, Col: col}, fmt.Sprintf("YAML: lists and mappings nest more than %d levels deep here; a model file never needs that many", maxNesting)}
+	}
+	body, err := parseAST(file, src)
+	if err != nil || body == nil {
+		return nil, nil, err
+	}
+	c := converter{file: file}
+	root, err := c.convert(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	return root, c.dups, nil
+}
+
+// parseAST runs the YAML library and returns the single document's body.
+func parseAST(file string, src []byte) (body ast.Node, err error) {
 	defer func() {
 		// The YAML library is not ours; a panic on strange input must still
 		// end as a diagnostic, not a crash.
 		if r := recover(); r != nil {
-			root, err = nil, &yamlError{diag.Pos{File: file, Line: 1, Col: 1}, fmt.Sprintf("cannot parse YAML: %v", r)}
+			body, err = nil, &yamlError{diag.Pos{File: file, Line: 1, Col: 1}, fmt.Sprintf("cannot parse YAML: %v", r)}
 		}
 	}()
-	f, perr := parser.ParseBytes(src, 0)
+	// Duplicate keys are found by the converter, which reports each of
+	// them and goes on, instead of failing the whole file.
+	f, perr := parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
 	if perr != nil {
 		return nil, syntaxError(file, perr)
 	}
@@ -74,11 +100,11 @@ func parseYAML(file string, src []byte) (root *node, err error) {
 	if len(docs) == 0 {
 		return nil, nil
 	}
-	c := converter{file: file}
 	if len(docs) > 1 {
+		c := converter{file: file}
 		return nil, &yamlError{c.pos(docs[1].GetToken()), "a model file holds one YAML document; remove the second '---'"}
 	}
-	return c.convert(docs[0])
+	return docs[0], nil
 }
 
 type yamlError struct {
@@ -107,6 +133,7 @@ func syntaxError(file string, err error) error {
 type converter struct {
 	file  string
 	count int
+	dups  []*yamlError
 }
 
 func (c *converter) pos(tk *token.Token) diag.Pos {
@@ -127,12 +154,40 @@ func (c *converter) convert(n ast.Node) (*node, error) {
 		if len(n.Values) > 0 {
 			out.pos = c.pos(n.Values[0].Key.GetToken())
 		}
+		out.pairs = make([]pair, 0, len(n.Values))
+		var seen map[string]int // index in out.pairs, for large mappings
 		for _, mv := range n.Values {
 			p, err := c.pair(mv)
 			if err != nil {
 				return nil, err
 			}
+			first := -1
+			if seen != nil {
+				if i, ok := seen[p.key]; ok {
+					first = i
+				}
+			} else {
+				for i, q := range out.pairs {
+					if q.key == p.key {
+						first = i
+						break
+					}
+				}
+			}
+			if first >= 0 {
+				fp := out.pairs[first].keyPos
+				c.dups = append(c.dups, &yamlError{p.keyPos, fmt.Sprintf("key %q is given twice in this mapping (first at line %d, column %d); remove one of them", p.key, fp.Line, fp.Col)})
+				continue
+			}
 			out.pairs = append(out.pairs, p)
+			if seen == nil && len(out.pairs) > 16 {
+				seen = make(map[string]int, len(n.Values))
+				for i, q := range out.pairs {
+					seen[q.key] = i
+				}
+			} else if seen != nil {
+				seen[p.key] = len(out.pairs) - 1
+			}
 		}
 		return out, nil
 	case *ast.MappingValueNode:
