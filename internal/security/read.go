@@ -46,6 +46,8 @@ type ListOptions struct {
 	Offset    int
 	Limit     int // 0: no limit
 	Count     bool
+	// IDs, when not nil, limits the list to these objects.
+	IDs []int64
 }
 
 // row is an object with the rights the caller has on it.
@@ -453,6 +455,9 @@ func (e *Engine) List(ctx context.Context, c Caller, x *model.Entity, o ListOpti
 func (rq *request) listWhere(x *model.Entity, o ListOptions) (*xpath.Frag, error) {
 	e := rq.e
 	parts := []*xpath.Frag{e.typeFilter(x, "t0"), rq.rs.Visible(x, "t0")}
+	if o.IDs != nil {
+		parts = append(parts, idIn(o.IDs))
+	}
 	if o.PageXPath != nil {
 		c := &xpath.Compiler{Map: e.st.Map, Dialect: e.st.Dialect, TimeZone: e.app.TimeZoneID, AliasPrefix: "p"}
 		f, err := c.Where(o.PageXPath, "t0")
@@ -531,15 +536,7 @@ func (rq *request) visibleIDs(tx *store.Tx, x *model.Entity, ids []int64) (map[i
 	if t == nil {
 		return out, nil
 	}
-	in := xpath.NewFrag("t0." + schema.Quote(schema.IDColumn) + " IN (")
-	for i, id := range ids {
-		if i > 0 {
-			in = xpath.NewFrag(in, ", ")
-		}
-		in = xpath.NewFrag(in, xpath.Arg{Value: id})
-	}
-	in = xpath.NewFrag(in, ")")
-	where := rq.e.andFrags(in, rq.e.typeFilter(x, "t0"), rq.rs.Visible(x, "t0"))
+	where := rq.e.andFrags(idIn(ids), rq.e.typeFilter(x, "t0"), rq.rs.Visible(x, "t0"))
 	sql, args, err := xpath.NewFrag("SELECT t0."+schema.Quote(schema.IDColumn)+" FROM "+schema.Quote(t.Name)+" t0 WHERE ", where).SQL(rq.env)
 	if err != nil {
 		return nil, err
@@ -628,4 +625,59 @@ func (rq *request) results(tx *store.Tx, rows []*row) ([]*Result, error) {
 		out[ri] = res
 	}
 	return out, nil
+}
+
+// idIn is "t0.id IN (ids…)"; an empty list matches nothing.
+func idIn(ids []int64) *xpath.Frag {
+	if len(ids) == 0 {
+		return xpath.NewFrag("1 = 0")
+	}
+	in := xpath.NewFrag("t0." + schema.Quote(schema.IDColumn) + " IN (")
+	for i, id := range ids {
+		if i > 0 {
+			in = xpath.NewFrag(in, ", ")
+		}
+		in = xpath.NewFrag(in, xpath.Arg{Value: id})
+	}
+	return xpath.NewFrag(in, ")")
+}
+
+// New describes a new object of x before it is saved: the defaults, with
+// the rights the caller would have on it (every xpath taken as true).
+func (e *Engine) New(c Caller, x *model.Entity) (*Result, error) {
+	defaults, err := e.st.Defaults(x)
+	if err != nil {
+		return nil, err
+	}
+	er := e.set(c).entities[x]
+	res := &Result{Entity: x, Values: map[string]any{}, Readable: map[string]bool{}, Writable: map[string]bool{}}
+	for i, m := range er.members {
+		read := er.open && !neverReadable(m) || er.newRead.has(i) || c.system
+		write := er.open && !neverWritable(m) || er.newWrite.has(i) || c.system
+		if write {
+			res.Writable[m.Name] = true
+		}
+		if !read {
+			continue
+		}
+		res.Readable[m.Name] = true
+		v := defaults[m.Name]
+		if m.Association != nil {
+			v = int64(0)
+			if m.Association.Type == model.ReferenceSet {
+				v = []int64{}
+			}
+		}
+		res.Values[m.Name] = v
+	}
+	return res, nil
+}
+
+// CanCreate reports whether the caller may create objects of x.
+func (e *Engine) CanCreate(c Caller, x *model.Entity) bool {
+	if c.system {
+		return true
+	}
+	er := e.set(c).entities[x]
+	return er != nil && (er.create || er.open && !x.IsA(e.app.Entity(model.SystemUser)))
 }

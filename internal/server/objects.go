@@ -1,0 +1,222 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/rampart/rampart/internal/model"
+	"github.com/rampart/rampart/internal/security"
+)
+
+// strict reports whether strict mode limits the generic object API.
+func (s *Server) strict() bool {
+	return s.app.Security.StrictMode && s.app.Security.Level == model.LevelProduction
+}
+
+var errStrict = errf(http.StatusForbidden, "strict_mode", "strict mode is on: this call is available through page operations only")
+
+// entity resolves {Entity} of a URL: unknown, non-persistable and
+// System.Session are 404.
+func (s *Server) entity(q *req) (*model.Entity, error) {
+	x := s.app.Entity(q.r.PathValue("entity"))
+	if x == nil || !x.Persistable || x.IsA(s.app.Entity(model.SystemSession)) {
+		return nil, errNotFound
+	}
+	return x, nil
+}
+
+// parseSort reads "a,-b" into sort keys.
+func parseSort(text string) []security.SortKey {
+	var keys []security.SortKey
+	for _, part := range strings.Split(text, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k := security.SortKey{Member: part}
+		if rest, ok := strings.CutPrefix(part, "-"); ok {
+			k.Member, k.Desc = rest, true
+		}
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+func (s *Server) listObjects(q *req) error {
+	if s.strict() {
+		return errStrict
+	}
+	x, err := s.entity(q)
+	if err != nil {
+		return err
+	}
+	o := security.ListOptions{Limit: 100}
+	for k, vs := range q.r.URL.Query() {
+		v := vs[len(vs)-1]
+		switch k {
+		case "xpath":
+			o.XPath = v
+		case "sort":
+			o.Sort = parseSort(v)
+			if len(o.Sort) == 0 {
+				return errf(http.StatusBadRequest, "bad_request", "sort is empty")
+			}
+		case "offset":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return errf(http.StatusBadRequest, "bad_request", "offset must be a whole number of at least 0")
+			}
+			o.Offset = n
+		case "limit":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				return errf(http.StatusBadRequest, "bad_request", "limit must be a whole number from 1 to 1000")
+			}
+			o.Limit = n
+		case "count":
+			if v != "true" && v != "false" {
+				return errf(http.StatusBadRequest, "bad_request", "count must be true or false")
+			}
+			o.Count = v == "true"
+		default:
+			return errf(http.StatusBadRequest, "bad_request", "unknown query parameter %q; use xpath, sort, offset, limit or count", k)
+		}
+	}
+	results, count, err := s.eng.List(q.r.Context(), q.caller, x, o)
+	if err != nil {
+		return err
+	}
+	items := make([]any, len(results))
+	for i, r := range results {
+		items[i] = objectJSON(r, nil)
+	}
+	out := map[string]any{"items": items}
+	if o.Count {
+		out["count"] = count
+	}
+	writeJSON(q.w, http.StatusOK, out)
+	return nil
+}
+
+// objectID reads {id}; a malformed id is an object that does not exist.
+func objectID(q *req) (int64, error) {
+	id, ok := parseID(q.r.PathValue("id"))
+	if !ok {
+		return 0, errNotFound
+	}
+	return id, nil
+}
+
+func (s *Server) getObject(q *req) error {
+	x, err := s.entity(q)
+	if err != nil {
+		return err
+	}
+	id, err := objectID(q)
+	if err != nil {
+		return err
+	}
+	r, err := s.eng.Get(q.r.Context(), q.caller, x, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusOK, objectJSON(r, nil))
+	return nil
+}
+
+// objectBody reads an object body: members, with `id` and `$entity`
+// allowed when they match.
+func (s *Server) objectBody(q *req, x *model.Entity, id int64) (map[string]any, error) {
+	var raw map[string]json.RawMessage
+	if err := decode(q, &raw); err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, errf(http.StatusBadRequest, "bad_request", "the body must be a JSON object")
+	}
+	if v, ok := raw["id"]; ok {
+		var got string
+		if json.Unmarshal(v, &got) != nil || id == 0 || got != idString(id) {
+			return nil, errf(http.StatusBadRequest, "bad_request", "id in the body does not match the URL")
+		}
+		delete(raw, "id")
+	}
+	if v, ok := raw["$entity"]; ok {
+		var got string
+		if json.Unmarshal(v, &got) != nil || s.app.Entity(got) == nil || !s.app.Entity(got).IsA(x) && !x.IsA(s.app.Entity(got)) {
+			return nil, errf(http.StatusBadRequest, "bad_request", "$entity in the body does not match the URL")
+		}
+		delete(raw, "$entity")
+	}
+	return decodeValues(x, raw)
+}
+
+func (s *Server) createObject(q *req) error {
+	if s.strict() {
+		return errStrict
+	}
+	x, err := s.entity(q)
+	if err != nil {
+		return err
+	}
+	vals, err := s.objectBody(q, x, 0)
+	if err != nil {
+		return err
+	}
+	r, err := s.eng.Create(q.r.Context(), q.caller, x, vals)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, objectJSON(r, nil))
+	return nil
+}
+
+func (s *Server) updateObject(q *req) error {
+	if s.strict() {
+		return errStrict
+	}
+	x, err := s.entity(q)
+	if err != nil {
+		return err
+	}
+	id, err := objectID(q)
+	if err != nil {
+		return err
+	}
+	// Existence and visibility (404) come before the body (400).
+	cur, err := s.eng.Get(q.r.Context(), q.caller, x, id)
+	if err != nil {
+		return err
+	}
+	vals, err := s.objectBody(q, cur.Entity, id)
+	if err != nil {
+		return err
+	}
+	r, err := s.eng.Update(q.r.Context(), q.caller, x, id, vals)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusOK, objectJSON(r, nil))
+	return nil
+}
+
+func (s *Server) deleteObject(q *req) error {
+	if s.strict() {
+		return errStrict
+	}
+	x, err := s.entity(q)
+	if err != nil {
+		return err
+	}
+	id, err := objectID(q)
+	if err != nil {
+		return err
+	}
+	if err := s.eng.Delete(q.r.Context(), q.caller, x, id); err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusNoContent, nil)
+	return nil
+}
