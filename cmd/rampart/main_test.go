@@ -345,10 +345,11 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestRunNotYet(t *testing.T) {
-	for _, args := range [][]string{{"run"}, {"run", "some/app"}} {
+// run refuses, with exit 2 and the cause on stderr, an app it cannot read.
+func TestRunUnreadableApp(t *testing.T) {
+	for _, args := range [][]string{{"run", t.TempDir()}, {"run", "some/app"}} {
 		code, out, errOut := runCmd(t, args...)
-		if code != 2 || out != "" || !strings.Contains(errOut, "not yet available") {
+		if code != 2 || out != "" || !strings.Contains(errOut, "rampart:") {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errOut)
 		}
 	}

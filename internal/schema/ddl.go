@@ -8,10 +8,13 @@ import (
 // CreateStatements lists the statements that create the app's tables,
 // join tables and indexes on an empty database.
 func (m *Mapping) CreateStatements(d Dialect) []string {
-	var out []string
+	var out, later []string
+	created := map[*Table]bool{}
 	for _, t := range m.Tables {
-		out = append(out, m.createTable(d, t))
+		created[t] = true
+		out = append(out, m.createTable(d, t, created, &later))
 	}
+	out = append(out, later...)
 	for _, j := range m.JoinTables {
 		out = append(out, "CREATE TABLE "+Quote(j.Name)+" ("+
 			Quote(FromColumn)+" "+d.ColumnType(KindRef)+" NOT NULL REFERENCES "+Quote(j.FromTable.Name)+"("+Quote(IDColumn)+") ON DELETE CASCADE, "+
@@ -25,9 +28,20 @@ func (m *Mapping) CreateStatements(d Dialect) []string {
 	return out
 }
 
-func (m *Mapping) createTable(d Dialect, t *Table) string {
+// createTable writes a table. PostgreSQL requires a referenced table to
+// exist, so a foreign key to a table created later (associations may form
+// cycles) is added by a statement appended to later, once every table
+// exists. SQLite resolves foreign keys only when they are used and cannot
+// add one to an existing table, so it keeps them all inline.
+func (m *Mapping) createTable(d Dialect, t *Table, created map[*Table]bool, later *[]string) string {
 	var cols []string
 	for _, c := range t.Columns {
+		if c.Kind == KindRef && c.ReferencedT != nil && !created[c.ReferencedT] && d.Name() != SQLite.Name() {
+			cols = append(cols, Quote(c.Name)+" "+d.ColumnType(c.Kind))
+			*later = append(*later, "ALTER TABLE "+Quote(t.Name)+" ADD FOREIGN KEY ("+Quote(c.Name)+") REFERENCES "+
+				Quote(c.ReferencedT.Name)+"("+Quote(IDColumn)+") ON DELETE SET NULL")
+			continue
+		}
 		cols = append(cols, ColumnDef(d, c))
 	}
 	return "CREATE TABLE " + Quote(t.Name) + " (" + strings.Join(cols, ", ") + ")"

@@ -131,9 +131,14 @@ func (postgres) StartsWith(col string, n int) string {
 func (postgres) EndsWith(col string, n int) string {
 	return "right(" + col + ", " + strconv.Itoa(n) + ") = ?"
 }
-func (postgres) StringLength(col string) string { return "coalesce(char_length(" + col + "), 0)" }
-func (postgres) True() string                   { return "TRUE" }
-func (postgres) False() string                  { return "FALSE" }
+
+// StringLength is BIGINT, like every integer the compiler binds: char_length
+// alone is an int4, and a literal beyond 32 bits would not bind.
+func (postgres) StringLength(col string) string {
+	return "CAST(coalesce(char_length(" + col + "), 0) AS BIGINT)"
+}
+func (postgres) True() string  { return "TRUE" }
+func (postgres) False() string { return "FALSE" }
 
 // ratString prints an exact decimal (a Rat whose denominator is a power of
 // ten, as parsed from plain notation) in plain notation.

@@ -223,11 +223,23 @@ func (e *Engine) Update(ctx context.Context, c Caller, x *model.Entity, id int64
 			}
 			cur := obj.Values[name]
 			if m.Association != nil {
+				if !c.system {
+					// Every id given must name an object the caller can
+					// see, also one that is already linked: otherwise the
+					// answer would tell whether it is.
+					if err := rq.checkTargets(tx, m, nil, v); err != nil {
+						return err
+					}
+				}
 				if v, err = rq.visiblePart(tx, m, cur, v); err != nil {
 					return err
 				}
 			}
-			if sameValue(v, cur) && (m.Attribute == nil || m.Attribute.Type != model.TypeHashString) {
+			// A member given with its current value is not a write; that
+			// shortcut holds only for members the caller can read, or
+			// whether it was taken would reveal the value.
+			readable := c.system || er.open || r.read.has(i)
+			if readable && sameValue(v, cur) && (m.Attribute == nil || m.Attribute.Type != model.TypeHashString) {
 				continue
 			}
 			if !c.system {

@@ -125,7 +125,7 @@ func (b *binder) step(cur *model.Entity, s Step) BoundStep {
 			}
 			st.Assoc, st.Member, other = m.Association, m, m.Association.From
 		case a == nil:
-			if cur.Member(s.Assoc, nil) != nil {
+			if _, local, _ := strings.Cut(s.Assoc, "."); cur.Member(local, nil) != nil {
 				fail(s.Col, "%s is an attribute; attributes are written without a module", s.Assoc)
 			}
 			fail(s.Col, "unknown association %s", s.Assoc)
@@ -294,6 +294,11 @@ func (b *binder) object(end *model.Entity, x *Compare, what string) Literal {
 // literal types the value compared with attribute m.
 func (b *binder) literal(m *model.Member, x *Compare) Literal {
 	a := m.Attribute
+	if a.Type == model.TypeHashString || a.Type == model.TypeBinary {
+		// Not even with empty: whether a password is set is not a
+		// condition a constraint may ask.
+		fail(x.Col, "%s is %s and cannot be compared", a.Name, a.Type)
+	}
 	if _, ok := x.Value.(*Empty); ok {
 		return Literal{Kind: LitEmpty}
 	}
@@ -345,8 +350,6 @@ func (b *binder) literal(m *model.Member, x *Compare) Literal {
 			}
 			return Literal{Kind: LitTime, Int: ms}
 		}
-	case model.TypeHashString, model.TypeBinary:
-		fail(x.Col, "%s is %s and cannot be compared", a.Name, a.Type)
 	}
 	fail(x.Value.Pos(), "%s is %s and cannot be compared with %s", a.Name, a.Type, Format(x.Value))
 	return Literal{}

@@ -56,47 +56,121 @@ func (env *Env) dateToken(name string) (time.Time, error) {
 	}
 	now := env.Now.In(loc)
 	y, mo, d := now.Date()
-	h, mi := now.Hour(), now.Minute()
-	day := func(offset int) time.Time { return time.Date(y, mo, d+offset, 0, 0, 0, 0, loc) }
+	// midnight is the first instant of a date (time.Date can land before
+	// it when the date starts in a gap, or after it when midnight repeats).
+	midnight := func(y int, mo time.Month, d int) time.Time {
+		return wallFloor(time.Date(y, mo, d, 12, 0, 0, 0, loc), day)
+	}
+	dayOf := func(offset int) time.Time { return midnight(y, mo, d+offset) }
 	end := func(next time.Time) time.Time { return next.Add(-time.Millisecond) }
 	weekStart := d - (int(now.Weekday())+6)%7 // weeks start on Monday
 	switch name {
 	case "CurrentDateTime":
 		return env.Now.Truncate(time.Millisecond), nil
 	case "BeginOfCurrentMinute":
-		return time.Date(y, mo, d, h, mi, 0, 0, loc), nil
+		return wallFloor(now, time.Minute), nil
 	case "EndOfCurrentMinute":
-		return end(time.Date(y, mo, d, h, mi+1, 0, 0, loc)), nil
+		return end(wallNext(now, time.Minute)), nil
 	case "BeginOfCurrentHour":
-		return time.Date(y, mo, d, h, 0, 0, 0, loc), nil
+		return wallFloor(now, time.Hour), nil
 	case "EndOfCurrentHour":
-		return end(time.Date(y, mo, d, h+1, 0, 0, 0, loc)), nil
+		return end(wallNext(now, time.Hour)), nil
 	case "BeginOfCurrentDay":
-		return day(0), nil
+		return dayOf(0), nil
 	case "EndOfCurrentDay":
-		return end(day(1)), nil
+		return end(dayOf(1)), nil
 	case "BeginOfYesterday":
-		return day(-1), nil
+		return dayOf(-1), nil
 	case "EndOfYesterday":
-		return end(day(0)), nil
+		return end(dayOf(0)), nil
 	case "BeginOfTomorrow":
-		return day(1), nil
+		return dayOf(1), nil
 	case "EndOfTomorrow":
-		return end(day(2)), nil
+		return end(dayOf(2)), nil
 	case "BeginOfCurrentWeek":
-		return time.Date(y, mo, weekStart, 0, 0, 0, 0, loc), nil
+		return midnight(y, mo, weekStart), nil
 	case "EndOfCurrentWeek":
-		return end(time.Date(y, mo, weekStart+7, 0, 0, 0, 0, loc)), nil
+		return end(midnight(y, mo, weekStart+7)), nil
 	case "BeginOfCurrentMonth":
-		return time.Date(y, mo, 1, 0, 0, 0, 0, loc), nil
+		return midnight(y, mo, 1), nil
 	case "EndOfCurrentMonth":
-		return end(time.Date(y, mo+1, 1, 0, 0, 0, 0, loc)), nil
+		return end(midnight(y, mo+1, 1)), nil
 	case "BeginOfCurrentYear":
-		return time.Date(y, 1, 1, 0, 0, 0, 0, loc), nil
+		return midnight(y, 1, 1), nil
 	case "EndOfCurrentYear":
-		return end(time.Date(y+1, 1, 1, 0, 0, 0, 0, loc)), nil
+		return end(midnight(y+1, 1, 1)), nil
 	}
 	return time.Time{}, fmt.Errorf("unknown token [%%%s%%]", name)
+}
+
+// Minute, hour and day bounds are found from a wall time, period by period
+// of the zone, rather than with time.Date: when clocks go back a wall time
+// occurs twice, when they go forward it does not occur at all, and time.Date
+// then picks an instant that may lie on the wrong side of now.
+
+const day = 24 * time.Hour
+
+// wallInto is how far the wall clock of t is into its minute, hour or day.
+func wallInto(t time.Time, unit time.Duration) time.Duration {
+	d := time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond())
+	if unit >= time.Hour {
+		d += time.Duration(t.Minute()) * time.Minute
+	}
+	if unit == day {
+		d += time.Duration(t.Hour()) * time.Hour
+	}
+	return d
+}
+
+// startsUnit reports whether a zone change at instant t starts a new minute,
+// hour or day: the wall clock jumps to another one, or (for minutes and
+// hours) back to a whole one, as 03:00 CEST becoming 02:00 CET starts a new
+// hour. A day starts only when the date changes.
+func startsUnit(t time.Time, unit time.Duration) bool {
+	if wallUnit(t.Add(-time.Nanosecond), unit) != wallUnit(t, unit) {
+		return true // the wall clock left the unit it was in
+	}
+	return unit < day && wallInto(t, unit) == 0
+}
+
+// wallUnit is the wall time at which t's minute, hour or day began, as a
+// time in UTC (a plain date and time, for comparing).
+func wallUnit(t time.Time, unit time.Duration) time.Time {
+	y, mo, d := t.Date()
+	wall := time.Date(y, mo, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	return wall.Add(-wallInto(t, unit))
+}
+
+// wallFloor is the instant at or before t at which t's minute, hour or day
+// began.
+func wallFloor(t time.Time, unit time.Duration) time.Time {
+	for {
+		c := t.Add(-wallInto(t, unit))
+		start, _ := t.ZoneBounds()
+		if start.IsZero() || c.After(start) || start.After(t) {
+			return c // the wall clock ran without a change from c to t
+		}
+		if startsUnit(start, unit) {
+			return start
+		}
+		t = start.Add(-time.Nanosecond) // the unit began in the previous period
+	}
+}
+
+// wallNext is the instant after t at which the next minute, hour or day
+// begins.
+func wallNext(t time.Time, unit time.Duration) time.Time {
+	for {
+		c := t.Add(unit - wallInto(t, unit))
+		_, end := t.ZoneBounds()
+		if end.IsZero() || c.Before(end) || !end.After(t) {
+			return c
+		}
+		if startsUnit(end, unit) {
+			return end
+		}
+		t = end // the unit goes on in the next period
+	}
 }
 
 var fixedLengths = map[string]time.Duration{
