@@ -41,6 +41,8 @@ type Options struct {
 	SweepEvery time.Duration
 	// Web, when set, adds the web client's routes.
 	Web func(*Runtime, *http.ServeMux)
+	// Now replaces the clock everywhere (tests); default time.Now.
+	Now func() time.Time
 }
 
 // StartError is a refusal to start; the message names the cause.
@@ -107,12 +109,18 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 		return nil, err
 	}
 	rt.Engine = security.New(app, st)
+	if o.Now != nil {
+		rt.Engine.SetClock(o.Now)
+	}
 	if err := rt.Engine.SyncUserRoles(ctx); err != nil {
 		return fail(err)
 	}
 	rt.Identity, err = identity.New(ctx, app, st, rt.Engine, o.Logger)
 	if err != nil {
 		return fail(err)
+	}
+	if o.Now != nil {
+		rt.Identity.SetClock(o.Now)
 	}
 	if app.Security.Level != model.LevelOff {
 		pw, err := rt.Identity.EnsureAdmin(ctx, o.Mode == server.Development)
@@ -128,7 +136,7 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 			}
 		}
 	}
-	cfg := server.Config{App: app, Store: st, Engine: rt.Engine, Identity: rt.Identity, Mode: o.Mode, TrustedProxies: o.TrustedProxies, Logger: o.Logger}
+	cfg := server.Config{App: app, Store: st, Engine: rt.Engine, Identity: rt.Identity, Mode: o.Mode, TrustedProxies: o.TrustedProxies, Logger: o.Logger, Now: o.Now}
 	if o.Web != nil {
 		cfg.Extra = func(mux *http.ServeMux) { o.Web(rt, mux) }
 	}

@@ -43,6 +43,8 @@ type Config struct {
 	Logger         *slog.Logger
 	// Extra, when set, serves the web client's routes (pages, static files).
 	Extra func(mux *http.ServeMux)
+	// Now is the clock of the rate limiter (default time.Now).
+	Now func() time.Time
 }
 
 // Server is the HTTP API of one app.
@@ -60,6 +62,9 @@ type Server struct {
 
 // New makes the server.
 func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	s := &Server{cfg: cfg, app: cfg.App, eng: cfg.Engine, id: cfg.Identity, log: cfg.Logger, mux: http.NewServeMux()}
 	rl := cfg.App.Security.SignInRate
 	s.limiter = newLimiter(rl.PerMinute, rl.Burst)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/model"
@@ -110,7 +109,7 @@ func userJSON(u *userInfo) map[string]any {
 
 // signInLimited applies the per-address sign-in rate limit.
 func (s *Server) signInLimited(q *req) error {
-	ok, wait := s.limiter.allow(s.clientAddr(q.r), time.Now())
+	ok, wait := s.limiter.allow(s.clientAddr(q.r), s.cfg.Now())
 	if ok {
 		return nil
 	}
@@ -138,6 +137,9 @@ func (s *Server) startSession(q *req, id int64) error {
 		return err
 	}
 	s.setCookie(q, token)
+	if sw, ok := q.w.(*statusWriter); ok {
+		sw.user = id
+	}
 	writeJSON(q.w, http.StatusOK, map[string]any{"user": userJSON(&userInfo{ID: rec.ID, Name: rec.Name, Roles: rec.Roles}), "csrfToken": sess.CSRF})
 	return nil
 }
