@@ -25,6 +25,13 @@ type Caller struct {
 	userRoles []*model.UserRole
 	anonymous bool
 	system    bool
+	anyUser   bool
+}
+
+// Holder is any signed-in user with the given user roles: the caller the
+// analyses reason about. It must not be used to read or write data.
+func Holder(roles ...*model.UserRole) Caller {
+	return Caller{userRoles: roles, anyUser: true}
 }
 
 // User is a caller signed in as user id with the given user roles (the
@@ -151,6 +158,10 @@ func (e *Engine) set(c Caller) *roleSet {
 	case c.system:
 		// A key no user-role name can be: names are identifiers.
 		key = "<system>"
+	case c.userID == 0 && !c.anyUser && e.level != model.LevelOff:
+		// Nobody: no rules at all, whatever the level skips (prototype
+		// opens module data to signed-in users only).
+		key = "<nobody>"
 	case len(c.userRoles) == 0:
 	case len(c.userRoles) == 1:
 		key = c.userRoles[0].Name
@@ -173,6 +184,12 @@ func (e *Engine) set(c Caller) *roleSet {
 		// every member readable (but never-readable ones) and writable.
 		for _, er := range rs.entities {
 			er.open = true
+		}
+	}
+	if key == "<nobody>" {
+		for _, er := range rs.entities {
+			er.rules, er.create = nil, false
+			er.newRead, er.newWrite = newBits(len(er.members)), newBits(len(er.members))
 		}
 	}
 	e.sets[key] = rs

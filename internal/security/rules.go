@@ -43,6 +43,10 @@ type rule struct {
 	read, write bits
 	del, shows  bool
 	createFlag  bool
+	// source is the model rule; nil for built-in and level-wide rules,
+	// which may describe their condition in xpathText.
+	source    *model.AccessRule
+	xpathText string
 
 	mu   sync.Mutex
 	frag map[string]*xpath.Frag // compiled condition per row alias
@@ -165,6 +169,7 @@ func (rs *roleSet) rulesOf(ent *model.Entity, roles map[*model.ModuleRole]bool) 
 				}
 				return ar.Right(m)
 			})
+			r.source = ar
 			r.del, r.createFlag = ar.Delete, ar.Create && !isUser
 			r.shows = r.shows || r.del
 			if ar.XPath != nil {
@@ -225,6 +230,7 @@ func (rs *roleSet) userRules(members []*model.Member) []*rule {
 		}
 		return model.None
 	})
+	own.xpathText = "[id = '[%CurrentUser%]']"
 	current := &xpath.TokenLit{Token: "CurrentUser"}
 	own.builtin = func(alias string) *xpath.Frag {
 		return xpath.NewFrag(alias+"."+schema.Quote(schema.IDColumn)+" = ", xpath.Arg{Token: current})

@@ -1,6 +1,7 @@
 package xpath
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -129,3 +130,31 @@ func ConstFrag(b bool, d interface {
 
 // IsConst reports whether f is the constant b.
 func (f *Frag) IsConst(b bool) bool { return f.isConst(b) }
+
+// Display renders the fragment for people: the SQL with '?' placeholders
+// and a description of each argument (tokens by name). Parts that depend on
+// a token being empty show the usual case, a token with a value.
+func (f *Frag) Display() (string, []string) {
+	var b strings.Builder
+	var args []string
+	f.display(&b, &args)
+	return b.String(), args
+}
+
+func (f *Frag) display(b *strings.Builder, args *[]string) {
+	for _, p := range f.parts {
+		switch {
+		case p.ifEmpty != nil:
+			p.els.display(b, args)
+		case p.arg != nil:
+			b.WriteString(p.text)
+			if p.arg.Token != nil {
+				*args = append(*args, Format(p.arg.Token))
+			} else {
+				*args = append(*args, fmt.Sprintf("%#v", p.arg.Value))
+			}
+		default:
+			b.WriteString(p.text)
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart/rampart/internal/analysis"
+	"github.com/rampart/rampart/internal/check"
+	"github.com/rampart/rampart/internal/model"
+	"github.com/rampart/rampart/internal/security"
+)
+
+// analysisApp loads an app for the analysis commands. A model with errors
+// is still analysed: what the errors affect is left out, and stderr says so.
+func analysisApp(path string, stderr io.Writer) (*model.App, *security.Engine, error) {
+	app, diags, err := check.Dir(path, model.Options{})
+	if err != nil {
+		return nil, nil, &exitError{code: 2, err: err}
+	}
+	if n := errorCount(diags); n > 0 {
+		fmt.Fprintf(stderr, "rampart: warning: %s has %d model error(s) (see rampart check); the analysis leaves out what they affect\n", path, n)
+	}
+	return app, security.New(app, nil), nil
+}
+
+func errorCount(l interface{ HasErrors() bool }) int {
+	if d, ok := l.(interface{ Len() int }); ok {
+		return d.Len()
+	}
+	if l.HasErrors() {
+		return 1
+	}
+	return 0
+}
+
+func newOverviewCmd() *cobra.Command {
+	var role, format string
+	cmd := &cobra.Command{
+		Use:   "overview [APP]",
+		Short: "Print the security matrix per user role",
+		Long: `Overview prints, for each user role (the anonymous role first), what it may
+do with every entity it has rules on: create, delete, and each member's read
+and write rights with the constraints under which they hold ("all objects",
+or the rules' captions and XPath), the pages and microflows it may use, and
+whom it may manage. It reads the same compiled rules that rampart run
+enforces.
+
+Formats: text (aligned, for a terminal), json (documented in docs/governance.md),
+csv (one row per user role, entity and member), md, and html (a self-contained
+report that renders under a strict Content Security Policy).`,
+		Example: `  rampart overview examples/expenses
+  rampart overview examples/expenses --role Employee --format md
+  rampart overview examples/expenses --format html > overview.html`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "text", "json", "csv", "md", "html":
+			default:
+				return usageError("unknown format %q: use text, json, csv, md or html", format)
+			}
+			app, eng, err := analysisApp(appArg(args), cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if role != "" && app.UserRole(role) == nil {
+				return usageError("unknown user role %q; the app has %s", role, roleNames(app))
+			}
+			return analysis.BuildOverview(app, eng, role).Write(cmd.OutOrStdout(), format)
+		},
+	}
+	cmd.Flags().StringVar(&role, "role", "", "only this user role")
+	cmd.Flags().StringVar(&format, "format", "text", "text, json, csv, md or html")
+	return cmd
+}
+
+func roleNames(app *model.App) string {
+	var names []string
+	for _, r := range app.Security.UserRoles {
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func newExplainCmd() *cobra.Command {
+	var role, entity, member, format string
+	cmd := &cobra.Command{
+		Use:   "explain [APP] --role USERROLE --entity ENTITY [--member MEMBER]",
+		Short: "Explain which rules give a user role its rights on an entity",
+		Long: `Explain lists, for each right of the user role on the entity (create, delete,
+read and write of each member, or only of --member), the rules that grant it:
+their caption, module role, constraint as written and the SQL it compiles to
+for SQLite. When no rule grants a right, it lists the role's rules on the
+entity and what each does grant.`,
+		Example: `  rampart explain examples/expenses --role Employee --entity Expenses.Expense
+  rampart explain examples/expenses --role Manager --entity Expenses.Expense --member Status --format json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usageError("unknown format %q: use text or json", format)
+			}
+			if role == "" || entity == "" {
+				return usageError("explain needs --role and --entity")
+			}
+			app, eng, err := analysisApp(appArg(args), cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			ur := app.UserRole(role)
+			if ur == nil {
+				return usageError("unknown user role %q; the app has %s", role, roleNames(app))
+			}
+			x := app.Entity(entity)
+			if x == nil {
+				return usageError("unknown entity %q; write it qualified, as Module.Entity", entity)
+			}
+			ex, err := analysis.Explain(app, eng, ur, x, member)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			if format == "json" {
+				return ex.WriteJSON(cmd.OutOrStdout())
+			}
+			return ex.WriteText(cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVar(&role, "role", "", "the user role (required)")
+	cmd.Flags().StringVar(&entity, "entity", "", "the entity, qualified (required)")
+	cmd.Flags().StringVar(&member, "member", "", "only this member")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
