@@ -132,3 +132,62 @@ entity and what each does grant.`,
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	return cmd
 }
+
+func newLintCmd() *cobra.Command {
+	var format, failOn string
+	cmd := &cobra.Command{
+		Use:   "lint [APP]",
+		Short: "Report security findings with severity and remedy",
+		Long: `Lint reports what the app's security really allows that it probably should
+not: settings below production strength, rules that open too much, what
+anonymous users and broad roles can reach, and more (docs/governance.md
+lists every rule). Each finding has a stable rule id, a severity (low,
+medium, high, critical), the location of what must change, the risk and the fix.
+
+Exit status: 0, or 1 when --fail-on is given and a finding is at or above
+that severity; 2 when the app cannot be read.`,
+		Example: `  rampart lint examples/expenses
+  rampart lint --format sarif --fail-on high > lint.sarif`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var threshold analysis.Severity
+			if failOn != "" {
+				var ok bool
+				if threshold, ok = analysis.ParseSeverity(failOn); !ok {
+					return usageError("--fail-on %q: use low, medium, high or critical", failOn)
+				}
+			}
+			switch format {
+			case "text", "json", "sarif":
+			default:
+				return usageError("unknown format %q: use text, json or sarif", format)
+			}
+			app, eng, err := analysisApp(appArg(args), cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			findings := analysis.Lint(app, eng)
+			w := cmd.OutOrStdout()
+			switch format {
+			case "json":
+				err = analysis.WriteFindingsJSON(w, findings)
+			case "sarif":
+				err = analysis.WriteFindingsSARIF(w, findings, version())
+			default:
+				err = analysis.WriteFindingsText(w, findings)
+			}
+			if err != nil {
+				return err
+			}
+			for _, f := range findings {
+				if threshold != 0 && f.Severity >= threshold {
+					return failed
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "text, json or sarif")
+	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity: low, medium, high or critical")
+	return cmd
+}

@@ -27,6 +27,9 @@ type MemberRights struct {
 	Read, Write []Grant
 }
 
+// Inherited reports a member declared on a generalization.
+func (mr MemberRights) Inherited() bool { return mr.Member.Inherited }
+
 // EntityRights are a role set's rights on one entity.
 type EntityRights struct {
 	Entity  *model.Entity
