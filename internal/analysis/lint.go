@@ -470,4 +470,3 @@ func (l *linter) structure() {
 		}
 	}
 }
-
