@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -189,5 +190,54 @@ that severity; 2 when the app cannot be read.`,
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, json or sarif")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding is at or above this severity: low, medium, high or critical")
+	return cmd
+}
+
+func newDiffCmd() *cobra.Command {
+	var format string
+	var failOnWiden bool
+	cmd := &cobra.Command{
+		Use:   "diff OLD NEW",
+		Short: "Show what a model change grants or takes away, per user role",
+		Long: `Diff compares two versions of an app and prints, per user role, every right
+that changes: entities, members, create and delete, constraints widened or
+narrowed, pages, microflows and manageable roles. A constraint change counts
+as widening unless the new constraint is provably narrower (a conjunct
+added); when that cannot be decided it says "changed".
+
+Exit status: 0, or 1 with --fail-on-widen when anything widens (use it in CI
+to make widening changes need a review); 2 when an app cannot be read.`,
+		Example: `  rampart diff old/ examples/expenses
+  rampart diff --fail-on-widen main-checkout/ .`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usageError("unknown format %q: use text or json", format)
+			}
+			oldApp, oldEng, err := analysisApp(args[0], cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			newApp, newEng, err := analysisApp(args[1], cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			changes := analysis.Diff(analysis.BuildOverview(oldApp, oldEng, ""), analysis.BuildOverview(newApp, newEng, ""))
+			if format == "json" {
+				err = analysis.WriteDiffJSON(cmd.OutOrStdout(), changes)
+			} else {
+				err = analysis.WriteDiffText(cmd.OutOrStdout(), changes)
+			}
+			if err != nil {
+				return err
+			}
+			if failOnWiden && slices.ContainsFunc(changes, func(c analysis.Change) bool { return c.Kind.Widens() }) {
+				return failed
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	cmd.Flags().BoolVar(&failOnWiden, "fail-on-widen", false, "exit 1 when a change widens a right")
 	return cmd
 }

@@ -72,7 +72,7 @@ security of such models and of Mendix projects.`,
 		SilenceErrors: true,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newInitCmd(), newCheckCmd(), newRunCmd(), newOverviewCmd(), newExplainCmd(), newLintCmd(), newVersionCmd())
+	root.AddCommand(newInitCmd(), newCheckCmd(), newRunCmd(), newOverviewCmd(), newExplainCmd(), newLintCmd(), newDiffCmd(), newVersionCmd())
 	root.AddCommand(newUsersCmd())
 	return root
 }
