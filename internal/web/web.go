@@ -529,5 +529,3 @@ func (c *client) notFound(w http.ResponseWriter, r *http.Request) {
 	}
 	c.render(w, http.StatusNotFound, "message.html", &view{Title: "Not found", Message: "There is no page at this address."})
 }
-
-
