@@ -250,7 +250,7 @@ func (cs *compileState) stepJoin(st BoundStep, x, y string) (from string, link *
 // reachedFilter is what an object must satisfy to be reached by a step.
 func (cs *compileState) reachedFilter(st BoundStep, y string) *Frag {
 	var fs []*Frag
-	if st.TypeFilter {
+	if st.TypeFilter || cs.sharedColumn(st) {
 		f := build(cs.col(y, schema.TypeColumn), " IN (")
 		for i, n := range schema.TypeNames(st.Entity) {
 			if i > 0 {
@@ -270,6 +270,22 @@ func (cs *compileState) reachedFilter(st BoundStep, y string) *Frag {
 		fs = append(fs, cs.cond(st.Filter, y, st.Entity))
 	}
 	return cs.and(fs...)
+}
+
+// sharedColumn reports a backward step through System.owner or
+// System.changedBy whose column also holds the values of sibling
+// specializations that declare the member themselves (schema: one column
+// per hierarchy): the rows reached must then be filtered by type.
+func (cs *compileState) sharedColumn(st BoundStep) bool {
+	if st.Forward || !st.Assoc.Builtin {
+		return false
+	}
+	for _, e := range cs.Map.Table(st.Entity).Entities {
+		if m := e.Member(st.Member.Name, nil); m != nil && m.Association != st.Assoc {
+			return true
+		}
+	}
+	return false
 }
 
 // blockedGuard is "x may read the association of a forward step".
@@ -300,6 +316,9 @@ func (cs *compileState) holds(pc *PathCond, i int, x string, e *model.Entity, to
 	y := cs.alias()
 	from, link := cs.stepJoin(st, x, y)
 	inner := cs.and(link, cs.reachedFilter(st, y), cs.holds(pc, i+1, y, st.Entity, tokenEmpty))
+	if inner.isConst(false) {
+		return cs.fls() // nothing reached can satisfy the test (an empty token)
+	}
 	return cs.and(cs.stepReadable(st, x, e), build("EXISTS (SELECT 1 FROM ", from, " WHERE ", inner, ")"))
 }
 
