@@ -10,6 +10,7 @@ import (
 
 	"github.com/rampart/rampart/internal/analysis"
 	"github.com/rampart/rampart/internal/check"
+	"github.com/rampart/rampart/internal/diag"
 	"github.com/rampart/rampart/internal/model"
 	"github.com/rampart/rampart/internal/security"
 )
@@ -27,14 +28,15 @@ func analysisApp(path string, stderr io.Writer) (*model.App, *security.Engine, e
 	return app, security.New(app, nil), nil
 }
 
-func errorCount(l interface{ HasErrors() bool }) int {
-	if d, ok := l.(interface{ Len() int }); ok {
-		return d.Len()
+// errorCount counts the errors among the diagnostics (warnings aside).
+func errorCount(l diag.List) int {
+	n := 0
+	for _, d := range l {
+		if d.Severity == diag.Error {
+			n++
+		}
 	}
-	if l.HasErrors() {
-		return 1
-	}
-	return 0
+	return n
 }
 
 func newOverviewCmd() *cobra.Command {
@@ -51,7 +53,8 @@ enforces.
 
 Formats: text (aligned, for a terminal), json (documented in docs/governance.md),
 csv (one row per user role, entity and member), md, and html (a self-contained
-report that renders under a strict Content Security Policy).`,
+report, with an at-a-glance matrix of entities and user roles, that renders
+under a strict Content Security Policy).`,
 		Example: `  rampart overview examples/expenses
   rampart overview examples/expenses --role Employee --format md
   rampart overview examples/expenses --format html > overview.html`,

@@ -74,6 +74,7 @@ security of such models and of Mendix projects.`,
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newInitCmd(), newCheckCmd(), newRunCmd(), newOverviewCmd(), newExplainCmd(), newLintCmd(), newDiffCmd(), newVersionCmd())
 	root.AddCommand(newUsersCmd())
+	root.AddCommand(newImportCmd())
 	return root
 }
 

@@ -28,7 +28,7 @@ func (k ChangeKind) Widens() bool { return k == Granted || k == Widened || k == 
 // Change is one difference in a user role's rights.
 type Change struct {
 	Role    string
-	Right   string // create, delete, read, write, page, microflow, manages, role
+	Right   string // role, entity, create, delete, read, write, page, microflow, manages
 	Subject string // entity, entity.member, page, microflow or user role
 	Kind    ChangeKind
 	Old     []Cond
@@ -55,11 +55,14 @@ func Diff(old, cur *Overview) []Change {
 	}
 	for _, r := range old.UserRoles {
 		if !seen[r.Name] {
-			out = append(out, Change{Role: r.Name, Right: "role", Subject: r.Name, Kind: Removed, Message: fmt.Sprintf("%s: user role removed", r.Name)})
+			out = append(out, Change{Role: r.Name, Right: "role", Subject: r.Name, Kind: Removed, Message: fmt.Sprintf("%s: user role removed, with all its rights", r.Name)})
 		}
 	}
 	return out
 }
+
+// noRoles stands for "users without roles" in the list of managed roles.
+const noRoles = "(users without roles)"
 
 func diffRole(o, n RoleOverview) []Change {
 	var out []Change
@@ -73,18 +76,22 @@ func diffRole(o, n RoleOverview) []Change {
 	set := func(right string, olds, news []string) {
 		for _, x := range news {
 			if !slices.Contains(olds, x) {
-				out = append(out, Change{Role: n.Name, Right: right, Subject: x, Kind: Granted, Message: fmt.Sprintf("%s: may now %s %s", n.Name, verb(right), x)})
+				out = append(out, Change{Role: n.Name, Right: right, Subject: x, Kind: Granted, Message: fmt.Sprintf("%s: may now %s", n.Name, verb(right, x))})
 			}
 		}
 		for _, x := range olds {
 			if !slices.Contains(news, x) {
-				out = append(out, Change{Role: n.Name, Right: right, Subject: x, Kind: Removed, Message: fmt.Sprintf("%s: may no longer %s %s", n.Name, verb(right), x)})
+				out = append(out, Change{Role: n.Name, Right: right, Subject: x, Kind: Removed, Message: fmt.Sprintf("%s: may no longer %s", n.Name, verb(right, x))})
 			}
 		}
 	}
 	oldEnt := map[string]EntityOverview{}
 	for _, e := range o.Entities {
 		oldEnt[e.Entity] = e
+	}
+	newEnt := map[string]EntityOverview{}
+	for _, e := range n.Entities {
+		newEnt[e.Entity] = e
 	}
 	names := func(es []EntityOverview) []string {
 		var out []string
@@ -94,19 +101,20 @@ func diffRole(o, n RoleOverview) []Change {
 		return out
 	}
 	for _, name := range union(names(o.Entities), names(n.Entities)) {
-		oe := oldEnt[name]
-		var ne EntityOverview
-		for _, e := range n.Entities {
-			if e.Entity == name {
-				ne = e
-			}
+		oe, hadRules := oldEnt[name]
+		ne, hasRules := newEnt[name]
+		switch {
+		case hasRules && !hadRules:
+			out = append(out, Change{Role: n.Name, Right: "entity", Subject: name, Kind: Granted, Message: fmt.Sprintf("%s: now has access rules on %s", n.Name, name)})
+		case hadRules && !hasRules:
+			out = append(out, Change{Role: n.Name, Right: "entity", Subject: name, Kind: Removed, Message: fmt.Sprintf("%s: no longer has access rules on %s, so its objects are invisible to the role", n.Name, name)})
 		}
 		if oe.Create != ne.Create {
-			k := Granted
+			k, oc, nc := Granted, []Cond(nil), []Cond{{All: true}}
 			if oe.Create {
-				k = Removed
+				k, oc, nc = Removed, nc, nil
 			}
-			out = append(out, Change{Role: n.Name, Right: "create", Subject: name, Kind: k, Message: sentence(n.Name, "create", name, k, nil, []Cond{{All: true}})})
+			out = append(out, Change{Role: n.Name, Right: "create", Subject: name, Kind: k, Old: oc, New: nc, Message: sentence(n.Name, "create", name, k, oc, nc)})
 		}
 		add("delete", name, oe.Delete, ne.Delete)
 		om := map[string]MemberOverview{}
@@ -129,7 +137,13 @@ func diffRole(o, n RoleOverview) []Change {
 	}
 	set("page", o.Pages, n.Pages)
 	set("microflow", o.Microflows, n.Microflows)
-	set("manages", o.Manages, n.Manages)
+	managed := func(r RoleOverview) []string {
+		if r.ManagesNoRoles {
+			return append(slices.Clone(r.Manages), noRoles)
+		}
+		return r.Manages
+	}
+	set("manages", managed(o), managed(n))
 	return out
 }
 
@@ -143,35 +157,59 @@ func union(a, b []string) []string {
 	return out
 }
 
-func verb(right string) string {
-	switch right {
-	case "page":
-		return "open page"
-	case "microflow":
-		return "call microflow"
-	case "manages":
-		return "manage users with role"
+func verb(right, subject string) string {
+	switch {
+	case right == "page":
+		return "open page " + subject
+	case right == "microflow":
+		return "call microflow " + subject
+	case right == "manages" && subject == noRoles:
+		return "manage users without roles"
+	case right == "manages":
+		return "manage users with user role " + subject
 	}
-	return right
+	return right + " " + subject
+}
+
+// phrase says what a right allows: "read E.M of all objects", "delete E
+// objects where …", "create E objects".
+func phrase(right, subject string, cs []Cond) string {
+	switch right {
+	case "create":
+		return "create " + subject + " objects"
+	case "delete":
+		if len(cs) == 1 && cs[0].All {
+			return "delete all " + subject + " objects"
+		}
+		return "delete " + subject + " objects " + scope(cs)
+	}
+	return right + " " + subject + " " + scope(cs)
 }
 
 func sentence(role, right, subject string, k ChangeKind, oc, nc []Cond) string {
 	switch k {
 	case Granted:
-		return fmt.Sprintf("%s: may now %s %s %s", role, right, subject, scope(nc))
+		return fmt.Sprintf("%s: may now %s", role, phrase(right, subject, nc))
 	case Removed:
-		return fmt.Sprintf("%s: may no longer %s %s", role, right, subject)
+		return fmt.Sprintf("%s: may no longer %s", role, phrase(right, subject, oc))
 	case Widened:
-		return fmt.Sprintf("%s: may %s %s on more objects: %s (was %s)", role, right, subject, scope(nc), scope(oc))
+		return fmt.Sprintf("%s: may now %s, more objects than before (%s)", role, phrase(right, subject, nc), scopeShort(oc))
 	case Narrowed:
-		return fmt.Sprintf("%s: may %s %s on fewer objects: %s (was %s)", role, right, subject, scope(nc), scope(oc))
+		return fmt.Sprintf("%s: may now only %s, fewer objects than before (%s)", role, phrase(right, subject, nc), scopeShort(oc))
 	}
-	return fmt.Sprintf("%s: the constraints on %s %s changed: %s (was %s)", role, right, subject, scope(nc), scope(oc))
+	return fmt.Sprintf("%s: may now %s, changed from %s; whether that is more or fewer objects cannot be decided", role, phrase(right, subject, nc), scopeShort(oc))
 }
 
 func scope(cs []Cond) string {
 	if len(cs) == 1 && cs[0].All {
 		return "of all objects"
+	}
+	return "where " + describeAll(cs)
+}
+
+func scopeShort(cs []Cond) string {
+	if len(cs) == 1 && cs[0].All {
+		return "all objects"
 	}
 	return "where " + describeAll(cs)
 }
@@ -261,8 +299,8 @@ func WriteDiffJSON(w io.Writer, cs []Change) error {
 		Subject string     `json:"subject"`
 		Change  ChangeKind `json:"change"`
 		Widens  bool       `json:"widens"`
-		Old     []any      `json:"old"`
-		New     []any      `json:"new"`
+		Old     condList   `json:"old"`
+		New     condList   `json:"new"`
 		Message string     `json:"message"`
 	}
 	type jr struct {
@@ -280,7 +318,7 @@ func WriteDiffJSON(w io.Writer, cs []Change) error {
 			byRole[c.Role] = r
 			out.UserRoles = append(out.UserRoles, r)
 		}
-		r.Changes = append(r.Changes, jc{c.Right, c.Subject, c.Kind, c.Kind.Widens(), condJSON(c.Old), condJSON(c.New), c.Message})
+		r.Changes = append(r.Changes, jc{c.Right, c.Subject, c.Kind, c.Kind.Widens(), conds2JSON(c.Old), conds2JSON(c.New), c.Message})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/rampart/rampart/internal/model"
@@ -18,9 +19,11 @@ type RuleExplain struct {
 	Caption     string   `json:"caption,omitempty"`
 	ModuleRoles []string `json:"moduleRoles"`
 	XPath       string   `json:"xpath,omitempty"`
-	SQL         string   `json:"sql,omitempty"`
-	Args        []string `json:"args,omitempty"`
-	Builtin     bool     `json:"builtin,omitempty"`
+	// Condition describes a built-in rule's condition that has no XPath.
+	Condition string   `json:"condition,omitempty"`
+	SQL       string   `json:"sql,omitempty"`
+	Args      []string `json:"args,omitempty"`
+	Builtin   bool     `json:"builtin,omitempty"`
 	// Grants lists what the rule gives, for the "why not" answers.
 	Grants []string `json:"grants"`
 }
@@ -31,6 +34,10 @@ type RightExplain struct {
 	Member string        `json:"member,omitempty"`
 	Rules  []RuleExplain `json:"rules"`
 	All    bool          `json:"allObjects"`
+	// Reason says why no rule can grant the right, when that does not
+	// depend on the rules (a password is never read, users are not created
+	// through the object API).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Explanation answers "why may role R do this with entity E".
@@ -54,6 +61,9 @@ func Explain(app *model.App, eng *security.Engine, role *model.UserRole, x *mode
 	ex := &Explanation{Role: role.Name, Entity: x.QualifiedName(), Rights: []RightExplain{}, Rules: []RuleExplain{}}
 	describe := func(g security.Grant) RuleExplain {
 		re := RuleExplain{Name: g.Name, Caption: g.Caption, XPath: g.XPath, Builtin: g.Builtin, ModuleRoles: []string{}, Grants: []string{}}
+		if g.Builtin && g.XPath == "" && !g.All {
+			re.Condition = builtinCondition(app, role, g.Name)
+		}
 		if g.Source != nil {
 			for _, r := range g.Source.Roles {
 				if roles[r] {
@@ -71,19 +81,35 @@ func Explain(app *model.App, eng *security.Engine, role *model.UserRole, x *mode
 		}
 		return re
 	}
-	byName := map[string]*RuleExplain{}
+	// byRule indexes ex.Rules (not pointers: appending may move the
+	// slice). Two rules may share a caption, so model rules are told apart
+	// by identity and only built-in ones by name.
+	type ruleKey struct {
+		source *model.AccessRule
+		name   string
+	}
+	keyOf := func(g security.Grant) ruleKey {
+		if g.Source != nil {
+			return ruleKey{source: g.Source}
+		}
+		return ruleKey{name: g.Name}
+	}
+	byRule := map[ruleKey]int{}
 	for _, g := range rights.Rules {
-		re := describe(g)
-		ex.Rules = append(ex.Rules, re)
-		byName[g.Name] = &ex.Rules[len(ex.Rules)-1]
+		byRule[keyOf(g)] = len(ex.Rules)
+		ex.Rules = append(ex.Rules, describe(g))
 	}
 	add := func(right, mem string, gs []security.Grant) {
 		rx := RightExplain{Right: right, Member: mem, Rules: []RuleExplain{}}
+		if len(gs) == 0 {
+			rx.Reason = never(app, x, right, mem)
+		}
 		for _, g := range gs {
 			rx.Rules = append(rx.Rules, describe(g))
-			rx.All = rx.All || g.All
-			if r := byName[g.Name]; r != nil {
-				r.Grants = append(r.Grants, strings.TrimSpace(right+" "+mem))
+			// Constraints do not limit creating (security.md, canCreate).
+			rx.All = rx.All || g.All || right == "create"
+			if i, ok := byRule[keyOf(g)]; ok {
+				ex.Rules[i].Grants = append(ex.Rules[i].Grants, strings.TrimSpace(right+" "+mem))
 			}
 		}
 		ex.Rights = append(ex.Rights, rx)
@@ -101,16 +127,17 @@ func Explain(app *model.App, eng *security.Engine, role *model.UserRole, x *mode
 	}
 	if member != "" {
 		// Say what each rule grants, so that "why not" has an answer.
-		for i := range ex.Rules {
-			for _, mr := range rights.Members {
-				for _, kind := range []struct {
-					name string
-					gs   []security.Grant
-				}{{"read", mr.Read}, {"write", mr.Write}} {
-					for _, g := range kind.gs {
-						if g.Name == ex.Rules[i].Name && mr.Member.Name != member {
-							ex.Rules[i].Grants = append(ex.Rules[i].Grants, kind.name+" "+mr.Member.Name)
-						}
+		for _, mr := range rights.Members {
+			if mr.Member.Name == member {
+				continue
+			}
+			for _, kind := range []struct {
+				name string
+				gs   []security.Grant
+			}{{"read", mr.Read}, {"write", mr.Write}} {
+				for _, g := range kind.gs {
+					if i, ok := byRule[keyOf(g)]; ok {
+						ex.Rules[i].Grants = append(ex.Rules[i].Grants, kind.name+" "+mr.Member.Name)
 					}
 				}
 			}
@@ -136,11 +163,18 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 			title += " " + r.Member
 		}
 		if len(r.Rules) == 0 {
-			fmt.Fprintf(&b, "\n%s: no rule grants it\n", title)
+			if r.Reason != "" {
+				fmt.Fprintf(&b, "\n%s: no rule grants it (%s)\n", title, r.Reason)
+			} else {
+				fmt.Fprintf(&b, "\n%s: no rule grants it\n", title)
+			}
 			continue
 		}
 		scope := "under the constraints below"
-		if r.All {
+		switch {
+		case r.Right == "create":
+			scope = "(constraints do not limit creating)"
+		case r.All:
 			scope = "on all objects"
 		}
 		fmt.Fprintf(&b, "\n%s: granted %s by\n", title, scope)
@@ -150,7 +184,7 @@ func (ex *Explanation) WriteText(w io.Writer) error {
 	}
 	var none bool
 	for _, r := range ex.Rights {
-		none = none || len(r.Rules) == 0
+		none = none || len(r.Rules) == 0 && r.Reason == ""
 	}
 	if none {
 		if len(ex.Rules) == 0 {
@@ -179,6 +213,8 @@ func writeRule(b *strings.Builder, re RuleExplain, indent string) {
 	b.WriteString("\n")
 	if re.XPath != "" {
 		fmt.Fprintf(b, "%s    constraint: %s\n", indent, re.XPath)
+	} else if re.Condition != "" {
+		fmt.Fprintf(b, "%s    condition:  %s\n", indent, re.Condition)
 	} else if !re.Builtin {
 		fmt.Fprintf(b, "%s    constraint: none (all objects)\n", indent)
 	}
@@ -188,4 +224,67 @@ func writeRule(b *strings.Builder, re RuleExplain, indent string) {
 			fmt.Fprintf(b, "%s    arguments:  %s\n", indent, strings.Join(re.Args, ", "))
 		}
 	}
+}
+
+// builtinCondition describes the condition of a built-in rule that has no
+// XPath: the users a role manages (security.md, "User management").
+func builtinCondition(app *model.App, role *model.UserRole, name string) string {
+	if !strings.HasPrefix(name, "managed users") {
+		return ""
+	}
+	var roles []string
+	for _, r := range role.ManageableRoles {
+		if r != app.Security.Anonymous.Role {
+			roles = append(roles, r.Name)
+		}
+	}
+	var parts []string
+	if len(roles) > 0 {
+		parts = append(parts, "users whose user roles are all among "+strings.Join(roles, ", "))
+	}
+	if role.ManageUsersWithoutRoles {
+		parts = append(parts, "users without roles")
+	}
+	return strings.Join(parts, ", and ") + " (never anonymous users)"
+}
+
+// never says why no access rule can give a right, or "" when rules could.
+// It follows security.md: HashString and Binary values, FailedLogins and
+// BlockedSince are never read; system members, AutoNumber and the members
+// of System.User the server keeps are never written; users are created and
+// deleted through user management, not through the object API.
+func never(app *model.App, x *model.Entity, right, member string) string {
+	user := app.Entity(model.SystemUser)
+	isUser := user != nil && x.IsA(user)
+	switch right {
+	case "create":
+		if isUser {
+			return "users are created through user management, never through the object API"
+		}
+		return ""
+	case "delete":
+		if isUser {
+			return "only roles that manage a user may delete it"
+		}
+		return ""
+	}
+	m := x.Member(member, nil)
+	if m == nil {
+		return ""
+	}
+	onUser := false
+	if m.Attribute != nil && m.Attribute.Entity != nil {
+		onUser = m.Attribute.Entity == user
+	}
+	switch {
+	case right == "read" && m.Attribute != nil && (m.Attribute.Type == model.TypeHashString || m.Attribute.Type == model.TypeBinary):
+		return "never readable: " + string(m.Attribute.Type) + " values are never sent"
+	case right == "read" && onUser && (m.Name == "FailedLogins" || m.Name == "BlockedSince"):
+		return "never readable: kept by the server for lockout"
+	case right == "write" && !m.Writable():
+		return "never writable: set by the server"
+	case right == "write" && onUser && slices.Contains([]string{"FailedLogins", "BlockedSince", "LastLogin", "IsAnonymous", "WebServiceUser"}, m.Name):
+		return "never writable: kept by the server"
+	}
+	return ""
 }

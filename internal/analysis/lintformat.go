@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/rampart/rampart/internal/sarif"
 )
@@ -54,15 +55,37 @@ func sarifLevel(s Severity) string {
 	return "note"
 }
 
+// securitySeverity is the CVSS-like score GitHub code scanning reads from
+// a rule's properties.
+func securitySeverity(s Severity) string {
+	switch s {
+	case Critical:
+		return "9.5"
+	case High:
+		return "8.0"
+	case Medium:
+		return "5.5"
+	}
+	return "2.0"
+}
+
 // WriteFindingsSARIF prints a SARIF 2.1.0 log declaring every rule.
 func WriteFindingsSARIF(w io.Writer, fs []Finding, version string) error {
 	driver := sarif.Driver{Name: "rampart lint", Version: version, InformationURI: "https://github.com/rampart/rampart/blob/main/docs/governance.md", Rules: []sarif.Rule{}}
 	for _, r := range Rules {
 		driver.Rules = append(driver.Rules, sarif.Rule{
 			ID: r.ID, Name: r.Name,
-			ShortDescription: &sarif.Message{Text: r.Summary},
-			FullDescription:  &sarif.Message{Text: r.Help},
-			Help:             &sarif.Message{Text: r.Help},
+			ShortDescription:     &sarif.Message{Text: r.Summary},
+			FullDescription:      &sarif.Message{Text: r.Help},
+			Help:                 &sarif.Message{Text: r.Help + " See docs/governance.md#" + strings.ToLower(r.ID) + "."},
+			DefaultConfiguration: &sarif.Configuration{Level: sarifLevel(r.Max)},
+			Properties: map[string]any{
+				"tags":     []string{"security"},
+				"severity": r.Max.String(),
+				// GitHub code scanning ranks security alerts by this score
+				// (critical 9.0 and above, high 7.0, medium 4.0, low 0.1).
+				"security-severity": securitySeverity(r.Max),
+			},
 		})
 	}
 	run := sarif.Run{Tool: sarif.Tool{Driver: driver}, Results: []sarif.Result{}}

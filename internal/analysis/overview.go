@@ -39,11 +39,14 @@ type EntityOverview struct {
 type RoleOverview struct {
 	Name        string
 	ModuleRoles []string
-	Manages     []string
-	Anonymous   bool
-	Entities    []EntityOverview
-	Pages       []string
-	Microflows  []string
+	// Manages lists the user roles whose users this role manages (and may
+	// grant); ManagesNoRoles adds users without roles.
+	Manages        []string
+	ManagesNoRoles bool
+	Anonymous      bool
+	Entities       []EntityOverview
+	Pages          []string
+	Microflows     []string
 }
 
 // Overview is the security matrix of an app.
@@ -94,9 +97,22 @@ func buildRole(app *model.App, eng *security.Engine, ur *model.UserRole) RoleOve
 	for _, m := range ur.ModuleRoles {
 		ro.ModuleRoles = append(ro.ModuleRoles, m.QualifiedName())
 	}
+	// Anonymous users are never managed, whether or not they are enabled
+	// (the engine leaves the anonymous role out of what may be granted).
 	for _, r := range ur.ManageableRoles {
-		if !(an.Enabled && an.Role == r) {
+		if an.Role != r {
 			ro.Manages = append(ro.Manages, r.Name)
+		}
+	}
+	ro.ManagesNoRoles = ur.ManageUsersWithoutRoles
+	if app.Security.Level == model.LevelOff {
+		// At level off user management is open: every non-anonymous
+		// user is managed (security.md).
+		ro.Manages, ro.ManagesNoRoles = []string{}, true
+		for _, r := range app.Security.UserRoles {
+			if an.Role != r {
+				ro.Manages = append(ro.Manages, r.Name)
+			}
 		}
 	}
 	caller := security.Holder(ur)
@@ -116,10 +132,11 @@ func buildRole(app *model.App, eng *security.Engine, ur *model.UserRole) RoleOve
 			ro.Pages = append(ro.Pages, p.QualifiedName())
 		}
 	}
+	// At security level off every microflow is open, as every page is.
 	roles := model.RoleSet(ur)
 	for _, m := range app.Modules {
 		for _, mf := range m.Microflows {
-			if slices.ContainsFunc(mf.AllowedRoles, func(r *model.ModuleRole) bool { return roles[r] }) {
+			if app.Security.Level == model.LevelOff || slices.ContainsFunc(mf.AllowedRoles, func(r *model.ModuleRole) bool { return roles[r] }) {
 				ro.Microflows = append(ro.Microflows, mf.QualifiedName())
 			}
 		}

@@ -213,17 +213,20 @@ func sameClass(a, b rune) bool {
 	return unicode.IsDigit(a) && unicode.IsDigit(b) || unicode.IsLetter(a) && unicode.IsLetter(b)
 }
 
-// isDigitRun accepts runs that wrap from 9 to 0, such as 1234567890123.
+// isDigitRun accepts runs that wrap from 9 to 0, such as 1234567890123,
+// and descending ones that wrap from 0 to 9, such as 3210987654321.
 func isDigitRun(rs []rune) bool {
+	up, down := true, true
 	for i, r := range rs {
 		if r < '0' || r > '9' {
 			return false
 		}
-		if i > 0 && r != '0'+(rs[i-1]-'0'+1)%10 {
-			return false
+		if i > 0 {
+			up = up && r == '0'+(rs[i-1]-'0'+1)%10
+			down = down && r == '0'+(rs[i-1]-'0'+9)%10
 		}
 	}
-	return true
+	return up || down
 }
 
 // GeneratePassword makes a random password that satisfies the policy.

@@ -302,11 +302,10 @@ func (s *Service) Lookup(ctx context.Context, token string) (*Session, error) {
 	sess.Anonymous, sess.tokenHash = anon != 0, h
 	cfg := s.app.Security.Session
 	now := s.now().UnixMilli()
-	if now-last > cfg.Timeout.Milliseconds() || now-created > cfg.AbsoluteTimeout.Milliseconds() {
+	if now-last > s.idleLimit() || now-created > cfg.AbsoluteTimeout.Milliseconds() {
 		return nil, s.endSession(ctx, &sess)
 	}
-	// LastActive is written at most once per max(1s, timeout/10).
-	if now-last >= max(1000, cfg.Timeout.Milliseconds()/10) {
+	if now-last >= s.activeEvery() {
 		err := s.st.Write(ctx, func(tx *store.Tx) error {
 			_, err := tx.Exec(ctx, `UPDATE rampart_sessions SET last_active_ms = ? WHERE token_hash = ?`, now, h)
 			return err
@@ -316,6 +315,19 @@ func (s *Service) Lookup(ctx context.Context, token string) (*Session, error) {
 		}
 	}
 	return &sess, nil
+}
+
+// activeEvery is the granularity of LastActive writes: max(1s, timeout/10).
+func (s *Service) activeEvery() int64 {
+	return max(1000, s.app.Security.Session.Timeout.Milliseconds()/10)
+}
+
+// idleLimit is how long after its stored LastActive a session expires: the
+// idle timeout plus the write granularity, since activity within the
+// granularity is not written. A session may so outlive its idle timeout by
+// the granularity (security.md), but never expires before it.
+func (s *Service) idleLimit() int64 {
+	return s.app.Security.Session.Timeout.Milliseconds() + s.activeEvery()
 }
 
 // Logout ends a session.
@@ -366,7 +378,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 	var expired []Session
 	err := s.st.Read(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT token_hash, user_id, anonymous FROM rampart_sessions WHERE last_active_ms < ? OR created_ms < ?`,
-			now-cfg.Timeout.Milliseconds(), now-cfg.AbsoluteTimeout.Milliseconds())
+			now-s.idleLimit(), now-cfg.AbsoluteTimeout.Milliseconds())
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/rampart/rampart/internal/diag"
 	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/model"
+	"github.com/rampart/rampart/internal/schema"
 	"github.com/rampart/rampart/internal/security"
 	"github.com/rampart/rampart/internal/server"
 	"github.com/rampart/rampart/internal/store"
@@ -69,74 +70,39 @@ type Runtime struct {
 
 // Start loads, checks and prepares the app. It does not listen yet.
 func Start(ctx context.Context, o Options) (*Runtime, error) {
-	if o.Mode == "" {
-		o.Mode = server.Development
-	}
-	if o.Mode != server.Development && o.Mode != server.Production {
-		return nil, refuse("unknown mode %q: use development or production", o.Mode)
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Stdout == nil {
-		o.Stdout = io.Discard
-	}
-	app, diags, err := check.Dir(o.AppDir, model.Options{Getenv: o.Getenv})
+	o, err := o.defaults()
 	if err != nil {
-		return nil, refuse("%v", err)
+		return nil, err
 	}
-	if diags.HasErrors() {
-		var b strings.Builder
-		diag.WriteText(&b, diags)
-		return nil, refuse("the model has errors; fix them first (rampart check %s):\n%s", o.AppDir, strings.TrimRight(b.String(), "\n"))
+	app, err := load(o)
+	if err != nil {
+		return nil, err
 	}
 	if err := preflight(app, o); err != nil {
 		return nil, err
 	}
-	if o.DB == "" {
-		o.DB = "sqlite:" + filepath.Join(o.AppDir, "data", "app.db")
-	}
-	st, err := store.Open(ctx, o.DB, app, store.Options{AllowDataLoss: o.AllowDataLoss})
-	if err != nil {
-		if errors.Is(err, store.ErrDataLoss) {
-			return nil, refuse("%v", err)
+	rt, err := open(ctx, app, o, func(rt *Runtime) error {
+		if app.Security.Level == model.LevelOff {
+			return nil
 		}
-		return nil, refuse("cannot open the store: %v", err)
-	}
-	rt := &Runtime{App: app, Store: st, Mode: o.Mode, log: o.Logger}
-	fail := func(err error) (*Runtime, error) {
-		st.Close()
-		return nil, err
-	}
-	rt.Engine = security.New(app, st)
-	if o.Now != nil {
-		rt.Engine.SetClock(o.Now)
-	}
-	if err := rt.Engine.SyncUserRoles(ctx); err != nil {
-		return fail(err)
-	}
-	rt.Identity, err = identity.New(ctx, app, st, rt.Engine, o.Logger)
-	if err != nil {
-		return fail(err)
-	}
-	if o.Now != nil {
-		rt.Identity.SetClock(o.Now)
-	}
-	if app.Security.Level != model.LevelOff {
 		pw, err := rt.Identity.EnsureAdmin(ctx, o.Mode == server.Development)
 		if err != nil {
-			return fail(refuse("%v", err))
+			return refuse("%v", err)
 		}
 		if pw != "" {
 			fmt.Fprintf(o.Stdout, "admin password for %s: %s\n", app.Security.AdminUser.Name, pw)
 		}
 		if o.Mode == server.Development && app.Security.DemoUsers.Enabled {
 			if err := rt.Identity.EnsureDemoUsers(ctx); err != nil {
-				return fail(err)
+				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	cfg := server.Config{App: app, Store: st, Engine: rt.Engine, Identity: rt.Identity, Mode: o.Mode, TrustedProxies: o.TrustedProxies, Logger: o.Logger, Now: o.Now}
+	cfg := server.Config{App: app, Store: rt.Store, Engine: rt.Engine, Identity: rt.Identity, Mode: o.Mode, TrustedProxies: o.TrustedProxies, Logger: o.Logger, Now: o.Now}
 	if o.Web != nil {
 		cfg.Extra = func(mux *http.ServeMux) { o.Web(rt, mux) }
 	}
@@ -167,6 +133,130 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	return rt, nil
 }
 
+// OpenStore loads and checks the app and opens its store, engine and
+// identity service as Start does, but sets up no administrator or demo
+// users, runs no sweep and serves nothing: for commands that work on the
+// store directly (`rampart users`). Close the result when done.
+func OpenStore(ctx context.Context, o Options) (*Runtime, error) {
+	o, err := o.defaults()
+	if err != nil {
+		return nil, err
+	}
+	app, err := load(o)
+	if err != nil {
+		return nil, err
+	}
+	switch app.Security.HashAlgorithm.Name {
+	case "ssha256", "sha256", "md5":
+		return nil, refuse("hash algorithm %s is accepted for analysing imported apps only; use bcrypt or argon2id", app.Security.HashAlgorithm.Name)
+	}
+	return open(ctx, app, o, nil)
+}
+
+func (o Options) defaults() (Options, error) {
+	if o.Mode == "" {
+		o.Mode = server.Development
+	}
+	if o.Mode != server.Development && o.Mode != server.Production {
+		return o, refuse("unknown mode %q: use development or production", o.Mode)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.DB == "" {
+		o.DB = "sqlite:" + filepath.Join(o.AppDir, "data", "app.db")
+	}
+	return o, nil
+}
+
+// load reads and checks the model; errors refuse the start.
+func load(o Options) (*model.App, error) {
+	app, diags, err := check.Dir(o.AppDir, model.Options{Getenv: o.Getenv})
+	if err != nil {
+		return nil, refuse("%v", err)
+	}
+	if diags.HasErrors() {
+		var b strings.Builder
+		diag.WriteText(&b, diags)
+		return nil, refuse("the model has errors; fix them first (rampart check %s):\n%s", o.AppDir, strings.TrimRight(b.String(), "\n"))
+	}
+	return app, nil
+}
+
+// open opens the store and makes the engine and identity service; setup,
+// when given, runs before it returns.
+func open(ctx context.Context, app *model.App, o Options, setup func(*Runtime) error) (*Runtime, error) {
+	st, err := store.Open(ctx, o.DB, app, store.Options{AllowDataLoss: o.AllowDataLoss})
+	if err != nil {
+		if errors.Is(err, store.ErrDataLoss) {
+			return nil, refuse("%v", err)
+		}
+		return nil, refuse("cannot open the store: %v", err)
+	}
+	rt := &Runtime{App: app, Store: st, Mode: o.Mode, log: o.Logger}
+	// Instances starting together on one PostgreSQL database would race
+	// to create the session tables, user roles, admin and demo users.
+	unlock, err := setupLock(ctx, st)
+	if err != nil {
+		st.Close()
+		return nil, refuse("cannot open the store: %v", err)
+	}
+	fail := func(err error) (*Runtime, error) {
+		unlock()
+		st.Close()
+		return nil, err
+	}
+	rt.Engine = security.New(app, st)
+	if o.Now != nil {
+		rt.Engine.SetClock(o.Now)
+	}
+	if err := rt.Engine.SyncUserRoles(ctx); err != nil {
+		return fail(err)
+	}
+	rt.Identity, err = identity.New(ctx, app, st, rt.Engine, o.Logger)
+	if err != nil {
+		return fail(err)
+	}
+	if o.Now != nil {
+		rt.Identity.SetClock(o.Now)
+	}
+	if setup != nil {
+		if err := setup(rt); err != nil {
+			return fail(err)
+		}
+	}
+	unlock()
+	return rt, nil
+}
+
+// setupLockKey names the PostgreSQL advisory lock under which an instance
+// sets itself up after the store's migration ("Rams"; the migration has
+// its own lock).
+const setupLockKey = 0x52616D73
+
+// setupLock takes the set-up lock on PostgreSQL (SQLite has one writer
+// anyway) and returns its release.
+func setupLock(ctx context.Context, st *store.Store) (unlock func(), err error) {
+	if st.Dialect != schema.Postgres {
+		return func() {}, nil
+	}
+	conn, err := st.DB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("taking the start-up lock: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, setupLockKey); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("taking the start-up lock: %w", err)
+	}
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, setupLockKey)
+		conn.Close()
+	}, nil
+}
+
 // preflight applies the refusals of security.md ("Modes and security
 // levels") before anything is opened.
 func preflight(app *model.App, o Options) error {
@@ -177,6 +267,10 @@ func preflight(app *model.App, o Options) error {
 	}
 	if o.Mode != server.Production {
 		if s.AdminUser.Password.Unset {
+			if s.AdminUser.Password.VarName == "" {
+				// Not exactly ${VAR}: the model keeps no variable name.
+				return refuse("an environment variable named in adminUser.password is not set")
+			}
 			return refuse("environment variable %s of adminUser.password is not set", s.AdminUser.Password.VarName)
 		}
 		return nil

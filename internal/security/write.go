@@ -40,6 +40,18 @@ func sameValue(a, b any) bool {
 	return a == b
 }
 
+// emptyLink is the empty value of association m in the form of v: no
+// reference (0, or nil when v is nil) or an empty reference set.
+func emptyLink(m *model.Member, v any) any {
+	switch {
+	case v == nil:
+		return nil
+	case m.Association.Type == model.ReferenceSet:
+		return []int64{}
+	}
+	return int64(0)
+}
+
 // member resolves a member name given by a client on entity x.
 func (rq *request) member(x *model.Entity, name string) (int, *model.Member, error) {
 	er := rq.rs.entities[x]
@@ -80,7 +92,13 @@ func (e *Engine) Create(ctx context.Context, c Caller, x *model.Entity, vals map
 					return err
 				}
 			}
-			if !c.system && !sameValue(v, defaults[name]) {
+			// The value a new object has anyway is not a write: the
+			// default of an attribute, no object for an association.
+			def := defaults[name]
+			if m.Association != nil {
+				def = emptyLink(m, v)
+			}
+			if !c.system && !sameValue(v, def) {
 				if err := rq.mayWrite(er, i, m, x); err != nil {
 					return err
 				}
@@ -389,11 +407,18 @@ func (e *Engine) Delete(ctx context.Context, c Caller, x *model.Entity, id int64
 			return forbidden("no delete access to entity %s", r.obj.Entity.QualifiedName())
 		}
 		plan, err := e.st.DeletePlan(ctx, tx, r.obj)
-		if err != nil {
+		var conflict *store.ConflictError
+		if err != nil && (!errors.As(err, &conflict) || plan == nil) {
 			return err
 		}
+		// Rights (403) answer before onDelete: prevent (409).
 		if !c.system {
 			for _, o := range plan[1:] {
+				// Users are never deleted through the object API, also
+				// not by a cascade (security.md, "System entities").
+				if o.Entity.IsA(e.app.Entity(model.SystemUser)) {
+					return forbidden("deleting this object also deletes users (onDelete cascade); users are deleted through /api/v1/users, not the object API")
+				}
 				or, err := rq.getRow(tx, o.Entity, o.ID)
 				if errors.Is(err, ErrNotFound) || err == nil && !or.del {
 					return forbidden("deleting this object also deletes objects (onDelete cascade) you may not delete")
@@ -402,6 +427,9 @@ func (e *Engine) Delete(ctx context.Context, c Caller, x *model.Entity, id int64
 					return err
 				}
 			}
+		}
+		if conflict != nil {
+			return conflict
 		}
 		return e.st.Delete(ctx, tx, plan)
 	})

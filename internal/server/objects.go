@@ -2,12 +2,17 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/rampart/rampart/internal/model"
 	"github.com/rampart/rampart/internal/security"
+	"github.com/rampart/rampart/internal/store"
 )
 
 // strict reports whether strict mode limits the generic object API.
@@ -27,11 +32,15 @@ func (s *Server) entity(q *req) (*model.Entity, error) {
 	return x, nil
 }
 
-// parseSort reads "a,-b" into sort keys.
-func parseSort(text string) []security.SortKey {
+// parseSort reads "a,-b" into sort keys of x. A key that is not a
+// sortable attribute (or id) of x is a 400 naming its position.
+func parseSort(x *model.Entity, text string) ([]security.SortKey, error) {
 	var keys []security.SortKey
-	for _, part := range strings.Split(text, ",") {
-		part = strings.TrimSpace(part)
+	col := 1
+	for _, raw := range strings.Split(text, ",") {
+		at := col + len(raw) - len(strings.TrimLeft(raw, " "))
+		col += len(raw) + 1
+		part := strings.TrimSpace(raw)
 		if part == "" {
 			continue
 		}
@@ -39,9 +48,20 @@ func parseSort(text string) []security.SortKey {
 		if rest, ok := strings.CutPrefix(part, "-"); ok {
 			k.Member, k.Desc = rest, true
 		}
+		if k.Member != "id" {
+			m := x.Member(k.Member, nil)
+			switch {
+			case m == nil:
+				return nil, errf(http.StatusBadRequest, "bad_request", "sort: entity %s has no attribute %s (sort column %d)", x.QualifiedName(), k.Member, at)
+			case m.Attribute == nil:
+				return nil, errf(http.StatusBadRequest, "bad_request", "sort: %s is an association; sort by an attribute (sort column %d)", k.Member, at)
+			case m.Attribute.Type == model.TypeHashString || m.Attribute.Type == model.TypeBinary:
+				return nil, errf(http.StatusBadRequest, "bad_request", "sort: %s cannot be sorted on (sort column %d)", k.Member, at)
+			}
+		}
 		keys = append(keys, k)
 	}
-	return keys
+	return keys, nil
 }
 
 func (s *Server) listObjects(q *req) error {
@@ -59,7 +79,9 @@ func (s *Server) listObjects(q *req) error {
 		case "xpath":
 			o.XPath = v
 		case "sort":
-			o.Sort = parseSort(v)
+			if o.Sort, err = parseSort(x, v); err != nil {
+				return err
+			}
 			if len(o.Sort) == 0 {
 				return errf(http.StatusBadRequest, "bad_request", "sort is empty")
 			}
@@ -128,7 +150,7 @@ func (s *Server) getObject(q *req) error {
 
 // objectBody reads an object body: members, with `id` and `$entity`
 // allowed when they match.
-func (s *Server) objectBody(q *req, x *model.Entity, id int64) (map[string]any, error) {
+func (s *Server) objectBody(q *req, x *model.Entity, id int64, cur *security.Result) (map[string]any, error) {
 	var raw map[string]json.RawMessage
 	if err := decode(q, &raw); err != nil {
 		return nil, err
@@ -144,13 +166,65 @@ func (s *Server) objectBody(q *req, x *model.Entity, id int64) (map[string]any, 
 		delete(raw, "id")
 	}
 	if v, ok := raw["$entity"]; ok {
+		// $entity is the object's own entity (for a create: the URL's).
 		var got string
-		if json.Unmarshal(v, &got) != nil || s.app.Entity(got) == nil || !s.app.Entity(got).IsA(x) && !x.IsA(s.app.Entity(got)) {
-			return nil, errf(http.StatusBadRequest, "bad_request", "$entity in the body does not match the URL")
+		if json.Unmarshal(v, &got) != nil || got != x.QualifiedName() {
+			return nil, errf(http.StatusBadRequest, "bad_request", "$entity in the body does not match the object's entity %s", x.QualifiedName())
 		}
 		delete(raw, "$entity")
 	}
-	return decodeValues(x, raw)
+	vals, err := decodeValues(x, raw)
+	if err != nil {
+		return nil, s.rightsFirst(q, x, cur, raw, vals, err)
+	}
+	return vals, nil
+}
+
+// rightsFirst keeps http-api.md's order when some values do not decode:
+// a create the caller may not make, or a member given that the caller may
+// not write, is answered (403) before the values (422). cur is the object
+// being changed, nil for a create.
+func (s *Server) rightsFirst(q *req, x *model.Entity, cur *security.Result, raw map[string]json.RawMessage, vals map[string]any, err error) error {
+	var ve *store.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	rights := cur
+	var defaults map[string]any
+	if cur == nil {
+		if !s.eng.CanCreate(q.caller, x) {
+			return &security.Forbidden{Msg: "no create access to entity " + x.QualifiedName()}
+		}
+		var nerr error
+		if rights, nerr = s.eng.New(q.caller, x); nerr != nil {
+			return nerr
+		}
+		if defaults, nerr = s.cfg.Store.Defaults(x); nerr != nil {
+			return nerr
+		}
+	}
+	names := slices.Sorted(maps.Keys(raw))
+	for _, name := range names {
+		m := x.Member(name, nil)
+		if m == nil {
+			continue
+		}
+		if v, ok := vals[m.Name]; ok {
+			if cur == nil && sameValue(v, defaults[m.Name]) {
+				continue
+			}
+			if c, readable := rights.Values[m.Name]; cur != nil && readable && sameValue(v, c) {
+				continue
+			}
+		}
+		if !rights.Writable[m.Name] {
+			if !m.Writable() {
+				return &security.Forbidden{Msg: fmt.Sprintf("member %s of %s is set by the server only", m.Name, x.QualifiedName())}
+			}
+			return &security.Forbidden{Msg: fmt.Sprintf("no write access to member %s of %s", m.Name, x.QualifiedName())}
+		}
+	}
+	return err
 }
 
 func (s *Server) createObject(q *req) error {
@@ -161,7 +235,7 @@ func (s *Server) createObject(q *req) error {
 	if err != nil {
 		return err
 	}
-	vals, err := s.objectBody(q, x, 0)
+	vals, err := s.objectBody(q, x, 0, nil)
 	if err != nil {
 		return err
 	}
@@ -190,7 +264,7 @@ func (s *Server) updateObject(q *req) error {
 	if err != nil {
 		return err
 	}
-	vals, err := s.objectBody(q, cur.Entity, id)
+	vals, err := s.objectBody(q, cur.Entity, id, cur)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 
@@ -92,14 +93,14 @@ func (s *Server) opList(q *req, p *model.Page) error {
 		}
 		o.Limit = *body.Limit
 	}
-	for _, k := range body.Sort {
+	for n, k := range body.Sort {
 		key := security.SortKey{Member: k}
 		if len(k) > 0 && k[0] == '-' {
 			key = security.SortKey{Member: k[1:], Desc: true}
 		}
 		i := slices.IndexFunc(cols, func(c column) bool { return c.key == key.Member })
 		if i < 0 || len(cols[i].path.Steps) > 0 || cols[i].path.Member.Attribute == nil {
-			return errf(http.StatusBadRequest, "bad_request", "sort %q is not one of the page's columns without a path", k)
+			return errf(http.StatusBadRequest, "bad_request", "sort item %d (%q) is not one of the page's columns without a path", n+1, k)
 		}
 		o.Sort = append(o.Sort, key)
 	}
@@ -274,23 +275,29 @@ func (s *Server) opSave(q *req, p *model.Page) error {
 	}
 	ctx := q.r.Context()
 	x := p.Form.Entity
+	var cur *security.Result
 	if id != 0 {
-		cur, err := s.eng.Get(ctx, q.caller, x, id)
-		if err != nil {
+		if cur, err = s.eng.Get(ctx, q.caller, x, id); err != nil {
 			return err
 		}
 		x = cur.Entity
 	}
+	// Unknown members (400) come before members that are not fields (403).
+	names := slices.Sorted(maps.Keys(b.Values))
+	for _, name := range names {
+		if x.Member(name, nil) == nil {
+			return errf(http.StatusBadRequest, "bad_request", "entity %s has no member %s", x.QualifiedName(), name)
+		}
+	}
 	fields := formFields(p)
-	for name := range b.Values {
-		m := x.Member(name, nil)
-		if m != nil && fields[m.Name] == nil {
+	for _, name := range names {
+		if m := x.Member(name, nil); fields[m.Name] == nil {
 			return &security.Forbidden{Msg: "member " + name + " is not a field of page " + p.QualifiedName()}
 		}
 	}
 	vals, err := decodeValues(x, b.Values)
 	if err != nil {
-		return err
+		return s.rightsFirst(q, x, cur, b.Values, vals, err)
 	}
 	var r *security.Result
 	status := http.StatusOK

@@ -4,12 +4,14 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -170,6 +172,18 @@ func (s *Server) serve(q *req, needSession, startsSession bool, h handler) error
 	if r.ContentLength > MaxBody {
 		return errf(http.StatusRequestEntityTooLarge, "too_large", "the request body is larger than 1 MiB")
 	}
+	if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+		// The size is not announced (chunked): read the body now, so that
+		// 413 comes before the other checks.
+		b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+		if err != nil {
+			return errf(http.StatusBadRequest, "bad_request", "cannot read the request body")
+		}
+		if len(b) > MaxBody {
+			return errf(http.StatusRequestEntityTooLarge, "too_large", "the request body is larger than 1 MiB")
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+	}
 	r.Body = http.MaxBytesReader(q.w, r.Body, MaxBody)
 	if err := s.cop.Check(r); err != nil {
 		return errf(http.StatusForbidden, "csrf_failed", "cross-origin request refused")
@@ -294,7 +308,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	h, pattern := s.mux.Handler(r)
-	if pattern == "" {
+	if s.routeOff(r.URL.Path) {
+		// A route that is off is an unknown route, whatever the method,
+		// before any other check (http-api.md).
+		pattern = ""
+		writeError(rec, errNotFound)
+	} else if pattern == "" {
 		// The mux's own 404 or 405: answer in the JSON error shape.
 		probe := &statusWriter{ResponseWriter: discard{header: http.Header{}}, status: http.StatusOK}
 		h.ServeHTTP(probe, r)
@@ -308,6 +327,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(rec, r)
 	}
 	s.log.Info("request", "method", r.Method, "route", pattern, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond).String(), "user", rec.user)
+}
+
+// routeOff reports paths whose routes are off: the demo-user calls in
+// production mode or with demo users disabled, and sign-in and sign-out at
+// security level off.
+func (s *Server) routeOff(path string) bool {
+	switch {
+	case path == "/api/v1/demo-users",
+		strings.HasPrefix(path, "/api/v1/demo-users/") && strings.HasSuffix(path, "/login") && strings.Count(path, "/") == 5:
+		return !s.demoUsersOn()
+	case path == "/api/v1/login", path == "/api/v1/logout":
+		return s.app.Security.Level == model.LevelOff
+	}
+	return false
 }
 
 type statusWriter struct {

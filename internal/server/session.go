@@ -148,14 +148,15 @@ func (s *Server) login(q *req) error {
 	if s.app.Security.Level == model.LevelOff {
 		return errNotFound
 	}
+	// Every POST counts toward the rate limit, a malformed one too.
+	if err := s.signInLimited(q); err != nil {
+		return err
+	}
 	var body struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}
 	if err := decode(q, &body); err != nil {
-		return err
-	}
-	if err := s.signInLimited(q); err != nil {
 		return err
 	}
 	id, err := s.id.SignIn(q.r.Context(), body.Username, body.Password)
@@ -211,14 +212,14 @@ func (s *Server) changePassword(q *req) error {
 	if s.app.Security.Level == model.LevelOff {
 		return errNotFound
 	}
+	if err := s.signInLimited(q); err != nil {
+		return err
+	}
 	var body struct {
 		Current string `json:"current"`
 		New     string `json:"new"`
 	}
 	if err := decode(q, &body); err != nil {
-		return err
-	}
-	if err := s.signInLimited(q); err != nil {
 		return err
 	}
 	ctx := q.r.Context()

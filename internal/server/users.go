@@ -118,9 +118,11 @@ func (s *Server) managedTarget(q *req) (int64, error) {
 }
 
 func (s *Server) updateUser(q *req) error {
-	id, err := s.managedTarget(q)
-	if err != nil {
-		return err
+	id, notManaged := s.managedTarget(q)
+	// Targeting oneself with roles, active or blocked is 403 (below),
+	// whether or not the caller manages their own user.
+	if notManaged != nil && (id == 0 || id != q.userID()) {
+		return notManaged
 	}
 	var raw map[string]json.RawMessage
 	if err := decode(q, &raw); err != nil {
@@ -147,6 +149,9 @@ func (s *Server) updateUser(q *req) error {
 	self := id == q.userID()
 	if self && (body.Roles != nil || body.Active != nil || body.Blocked != nil) {
 		return &security.Forbidden{Msg: "you cannot change the roles, active or blocked state of your own user"}
+	}
+	if notManaged != nil {
+		return notManaged
 	}
 	ctx := q.r.Context()
 	vals := map[string]any{}
@@ -205,11 +210,12 @@ func (s *Server) updateUser(q *req) error {
 
 func (s *Server) deleteUser(q *req) error {
 	id, err := s.managedTarget(q)
+	if id != 0 && id == q.userID() {
+		// 403 for oneself, whether or not one manages one's own user.
+		return &security.Forbidden{Msg: "you cannot delete your own user"}
+	}
 	if err != nil {
 		return err
-	}
-	if id == q.userID() {
-		return &security.Forbidden{Msg: "you cannot delete your own user"}
 	}
 	if err := s.id.DeleteUser(q.r.Context(), id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -58,7 +58,8 @@ func (s *Store) referrers(ctx context.Context, tx *Tx, a *model.Association, id 
 // DeletePlan lists the objects that deleting obj deletes: obj and, through
 // onDelete cascade, the objects referring to it, recursively. It fails
 // with a ConflictError when an onDelete prevent association still refers
-// to one of them. Users are special: references to a user are always
+// to one of them; the plan is then returned too, so that a caller can
+// judge the rights on it first. Users are special: references to a user are always
 // cleared, whatever onDelete says.
 func (s *Store) DeletePlan(ctx context.Context, tx *Tx, obj *Object) ([]*Object, error) {
 	user := s.App.Entity(model.SystemUser)
@@ -102,7 +103,7 @@ func (s *Store) DeletePlan(ctx context.Context, tx *Tx, obj *Object) ([]*Object,
 	for _, b := range prevented {
 		for _, id := range b.ids {
 			if !inPlan[id] {
-				return nil, &ConflictError{Msg: fmt.Sprintf("cannot delete: association %s still refers to it (onDelete: prevent); remove those references first", b.assoc.QualifiedName())}
+				return plan, &ConflictError{Msg: fmt.Sprintf("cannot delete: association %s still refers to it (onDelete: prevent); remove those references first", b.assoc.QualifiedName())}
 			}
 		}
 	}

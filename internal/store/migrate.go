@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rampart/rampart/internal/schema"
@@ -27,6 +28,8 @@ type snapTable struct {
 	Name    string       `json:"name"`
 	Join    bool         `json:"join,omitempty"`
 	Columns []snapColumn `json:"columns"`
+	// Types are the entities whose objects the table holds (`_type`).
+	Types []string `json:"types,omitempty"`
 }
 
 type snapColumn struct {
@@ -37,7 +40,7 @@ type snapColumn struct {
 func (s *Store) desired() snapshot {
 	var snap snapshot
 	for _, t := range s.Map.Tables {
-		st := snapTable{Name: t.Name}
+		st := snapTable{Name: t.Name, Types: schema.TypeNames(t.Root)}
 		for _, c := range t.Columns {
 			st.Columns = append(st.Columns, snapColumn{c.Name, c.Kind})
 		}
@@ -144,21 +147,44 @@ func (s *Store) apply(ctx context.Context, tx *Tx, old, want snapshot, opts Opti
 		oldTables[t.Name] = t
 	}
 	wantTables := map[string]bool{}
-	var losses, stmts []string
+	// New tables come first (with the foreign keys PostgreSQL adds once
+	// they all exist), so that new columns of existing tables can
+	// reference them.
+	var losses, creates, stmts []string
 	var fill []func() error // defaults for rows that predate a new attribute
+	var drop []func() error // objects of entities no longer in the model
 	create := map[string]string{}
+	foreignKeys := map[string][]string{}
 	for _, stmt := range s.Map.CreateStatements(s.Dialect) {
 		if rest, ok := strings.CutPrefix(stmt, `CREATE TABLE "`); ok {
 			name, _, _ := strings.Cut(rest, `"`)
 			create[name] = stmt
 		}
+		if rest, ok := strings.CutPrefix(stmt, `ALTER TABLE "`); ok && strings.Contains(stmt, " ADD FOREIGN KEY ") {
+			name, _, _ := strings.Cut(rest, `"`)
+			foreignKeys[name] = append(foreignKeys[name], stmt)
+		}
 	}
+	var newFKs []string
 	for _, t := range s.Map.Tables {
 		wantTables[t.Name] = true
 		ot, exists := oldTables[t.Name]
 		if !exists {
-			stmts = append(stmts, create[t.Name])
+			creates = append(creates, create[t.Name])
+			newFKs = append(newFKs, foreignKeys[t.Name]...)
 			continue
+		}
+		// Entities removed from a hierarchy whose table stays: their
+		// objects would be left with an unknown type.
+		for _, typ := range ot.Types {
+			if slices.Contains(t.Entities, s.App.Entity(typ)) && s.App.Entity(typ) != nil {
+				continue
+			}
+			losses = append(losses, "entity "+typ+" (with its objects) is no longer in the model")
+			drop = append(drop, func() error {
+				_, err := tx.Exec(ctx, `DELETE FROM `+schema.Quote(t.Name)+` WHERE `+schema.Quote(schema.TypeColumn)+` = ?`, typ)
+				return err
+			})
 		}
 		oldCols := map[string]schema.ColumnKind{}
 		for _, c := range ot.Columns {
@@ -193,6 +219,12 @@ func (s *Store) apply(ctx context.Context, tx *Tx, old, want snapshot, opts Opti
 			stmts = append(stmts, create[j.Name])
 		}
 	}
+	creates = append(creates, newFKs...)
+	cascade := ""
+	if s.Dialect == schema.Postgres {
+		// Foreign keys between tables that all go.
+		cascade = " CASCADE"
+	}
 	for _, t := range old.Tables {
 		if !wantTables[t.Name] {
 			what := "table " + t.Name
@@ -202,9 +234,10 @@ func (s *Store) apply(ctx context.Context, tx *Tx, old, want snapshot, opts Opti
 				what = "entity " + strings.Replace(t.Name, "$", ".", 1) + " (with its objects)"
 			}
 			losses = append(losses, what+" is no longer in the model")
-			stmts = append(stmts, `DROP TABLE `+schema.Quote(t.Name))
+			stmts = append(stmts, `DROP TABLE `+schema.Quote(t.Name)+cascade)
 		}
 	}
+	losses = slices.Compact(losses) // a String and its folded copy
 	if len(losses) > 0 && !opts.AllowDataLoss {
 		return fmt.Errorf("%w: %s; if that is intended, start with --allow-data-loss (an instance with an older model must not start against this store)", ErrDataLoss, strings.Join(losses, "; "))
 	}
@@ -220,7 +253,12 @@ func (s *Store) apply(ctx context.Context, tx *Tx, old, want snapshot, opts Opti
 			}
 		}
 	}
-	for _, stmt := range stmts {
+	for _, f := range drop {
+		if err := f(); err != nil {
+			return fmt.Errorf("store: deleting the objects of a removed entity: %w", err)
+		}
+	}
+	for _, stmt := range append(creates, stmts...) {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("store: changing the schema (%s): %w", stmt, err)
 		}
@@ -244,9 +282,18 @@ func (s *Store) apply(ctx context.Context, tx *Tx, old, want snapshot, opts Opti
 	return nil
 }
 
-// describe names a column by the model member it stores.
+// describe names a column by the model member it stores: "Attr" (an
+// attribute of the root), "Module$Entity$Attr" (of a specialization) or
+// "Module$Assoc" (a Reference).
 func (s *Store) describe(t *schema.Table, col string) string {
-	return fmt.Sprintf("member %s of %s", strings.TrimSuffix(col, "$fold"), t.Root.QualifiedName())
+	col = strings.TrimSuffix(col, "$fold")
+	switch parts := strings.Split(col, "$"); len(parts) {
+	case 2:
+		return fmt.Sprintf("association %s.%s of %s", parts[0], parts[1], t.Root.QualifiedName())
+	case 3:
+		return fmt.Sprintf("member %s of %s.%s", parts[2], parts[0], parts[1])
+	}
+	return fmt.Sprintf("member %s of %s", col, t.Root.QualifiedName())
 }
 
 // fillDefault gives rows that existed before attribute c was added its default.

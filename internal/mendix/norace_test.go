@@ -1,0 +1,5 @@
+//go:build !race
+
+package mendix
+
+const raceEnabled = false
