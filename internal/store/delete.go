@@ -9,8 +9,12 @@ import (
 )
 
 // incoming lists the associations that can point at objects of entity e:
-// those whose to side is e or a generalization of e.
+// those whose to side is e or a generalization of e. The model does not
+// change while the store is open, so each entity's list is computed once.
 func (s *Store) incoming(e *model.Entity) []*model.Association {
+	if v, ok := s.incomingCache.Load(e); ok {
+		return v.([]*model.Association)
+	}
 	var out []*model.Association
 	for _, x := range s.App.Entities() {
 		for _, m := range x.Members() {
@@ -19,6 +23,7 @@ func (s *Store) incoming(e *model.Entity) []*model.Association {
 			}
 		}
 	}
+	s.incomingCache.Store(e, out)
 	return out
 }
 

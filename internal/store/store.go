@@ -24,6 +24,8 @@ type Store struct {
 	// SQLite has one writer: write transactions queue here rather than
 	// fail with "database is locked".
 	writeMu sync.Mutex
+
+	incomingCache sync.Map // *model.Entity -> []*model.Association
 }
 
 // Options change how a store opens.
