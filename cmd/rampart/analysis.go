@@ -9,16 +9,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampart/rampart/internal/analysis"
-	"github.com/rampart/rampart/internal/check"
 	"github.com/rampart/rampart/internal/diag"
 	"github.com/rampart/rampart/internal/model"
 	"github.com/rampart/rampart/internal/security"
 )
 
-// analysisApp loads an app for the analysis commands. A model with errors
-// is still analysed: what the errors affect is left out, and stderr says so.
+// analysisApp loads an app (a directory or a Mendix App.mpr, see loadApp)
+// for the analysis commands. A model with errors is still analysed: what
+// the errors affect is left out, and stderr says so.
 func analysisApp(path string, stderr io.Writer) (*model.App, *security.Engine, error) {
-	app, diags, err := check.Dir(path, model.Options{})
+	app, diags, err := loadApp(path)
 	if err != nil {
 		return nil, nil, &exitError{code: 2, err: err}
 	}

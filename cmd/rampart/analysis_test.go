@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/rampart/rampart/internal/mendix/mendixtest"
 )
 
 // Tests of the analysis commands (overview, explain, lint, diff) through
@@ -207,6 +209,21 @@ func TestAnalysisOutputs(t *testing.T) {
 	}
 }
 
+// TestAnalysisOfMendixProject: the analysis commands read an App.mpr in
+// memory; locations name the files the importer would write.
+func TestAnalysisOfMendixProject(t *testing.T) {
+	mpr := mendixtest.Tiny().WriteV2(t, filepath.Join(t.TempDir(), "shop"))
+	code, out, errOut := runCmd(t, "lint", mpr, "--fail-on", "high")
+	if code != 1 || !strings.Contains(out, "App.mpr!app.yaml:") || !strings.Contains(out, "App.mpr!modules/") {
+		t.Errorf("lint App.mpr: exit %d, stderr %q:\n%s", code, errOut, out)
+	}
+	for _, args := range [][]string{{"overview", mpr, "--format", "json"}, {"diff", mpr, mpr}} {
+		if code, out, errOut := runCmd(t, args...); code != 0 || (args[0] == "overview") != (out != "") {
+			t.Errorf("%s App.mpr: exit %d, stderr %q, %d bytes", args[0], code, errOut, len(out))
+		}
+	}
+}
+
 // TestAnalysisOfBrokenModel: a model with errors is still analysed, with a
 // warning on stderr that counts the errors.
 func TestAnalysisOfBrokenModel(t *testing.T) {
@@ -258,10 +275,12 @@ func sarifSchema(t *testing.T) *jsonschema.Schema {
 func TestSARIFValid(t *testing.T) {
 	sch := sarifSchema(t)
 	example := anExampleApp(t)
+	mpr := mendixtest.Tiny().WriteV2(t, filepath.Join(t.TempDir(), "shop"))
 	var outputs []string
 	for _, args := range [][]string{
 		{"lint", example, "--format", "sarif"},
 		{"lint", clinicApp, "--format", "sarif"},
+		{"lint", mpr, "--format", "sarif"},
 		{"check", example, "--format", "sarif"},
 		{"check", clinicApp, "--format", "sarif"},
 	} {

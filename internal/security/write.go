@@ -24,9 +24,9 @@ type Hooks struct {
 // SetHooks installs the identity hooks.
 func (e *Engine) SetHooks(h Hooks) { e.hooks = h }
 
-// sameValue reports whether a given value equals the stored one: such a
+// SameValue reports whether a given value equals the stored one: such a
 // member is not written (security.md).
-func sameValue(a, b any) bool {
+func SameValue(a, b any) bool {
 	switch a := a.(type) {
 	case nil:
 		return b == nil
@@ -98,7 +98,7 @@ func (e *Engine) Create(ctx context.Context, c Caller, x *model.Entity, vals map
 			if m.Association != nil {
 				def = emptyLink(m, v)
 			}
-			if !c.system && !sameValue(v, def) {
+			if !c.system && !SameValue(v, def) {
 				if err := rq.mayWrite(er, i, m, x); err != nil {
 					return err
 				}
@@ -257,7 +257,7 @@ func (e *Engine) Update(ctx context.Context, c Caller, x *model.Entity, id int64
 			// shortcut holds only for members the caller can read, or
 			// whether it was taken would reveal the value.
 			readable := c.system || er.open || r.read.has(i)
-			if readable && sameValue(v, cur) && (m.Attribute == nil || m.Attribute.Type != model.TypeHashString) {
+			if readable && SameValue(v, cur) && (m.Attribute == nil || m.Attribute.Type != model.TypeHashString) {
 				continue
 			}
 			if !c.system {

@@ -148,22 +148,6 @@ func decodeValues(x *model.Entity, raw map[string]json.RawMessage) (map[string]a
 	return out, nil
 }
 
-// sameValue reports whether a decoded value equals a stored one (a member
-// given with its current value is not a write).
-func sameValue(a, b any) bool {
-	switch a := a.(type) {
-	case nil:
-		return b == nil
-	case *big.Rat:
-		br, ok := b.(*big.Rat)
-		return ok && a.Cmp(br) == 0
-	case []int64:
-		bs, ok := b.([]int64)
-		return ok && slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(bs)))
-	}
-	return a == b
-}
-
 func decodeValue(m *model.Member, raw json.RawMessage) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

@@ -210,10 +210,10 @@ func (s *Server) rightsFirst(q *req, x *model.Entity, cur *security.Result, raw 
 			continue
 		}
 		if v, ok := vals[m.Name]; ok {
-			if cur == nil && sameValue(v, defaults[m.Name]) {
+			if cur == nil && security.SameValue(v, defaults[m.Name]) {
 				continue
 			}
-			if c, readable := rights.Values[m.Name]; cur != nil && readable && sameValue(v, c) {
+			if c, readable := rights.Values[m.Name]; cur != nil && readable && security.SameValue(v, c) {
 				continue
 			}
 		}
