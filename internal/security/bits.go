@@ -13,12 +13,3 @@ func (b bits) or(o bits) {
 		b[i] |= o[i]
 	}
 }
-
-func (b bits) any() bool {
-	for _, w := range b {
-		if w != 0 {
-			return true
-		}
-	}
-	return false
-}

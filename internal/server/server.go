@@ -59,7 +59,6 @@ type Server struct {
 	mux     *http.ServeMux
 	limiter *limiter
 	cop     *http.CrossOriginProtection
-	ready   func(context.Context) error
 }
 
 // New makes the server.

@@ -227,7 +227,7 @@ func (s *Store) apply(ctx context.Context, tx *Tx, old, want snapshot, opts Opti
 	}
 	for _, t := range old.Tables {
 		if !wantTables[t.Name] {
-			what := "table " + t.Name
+			var what string
 			if t.Join {
 				what = "the links of association " + strings.TrimSuffix(strings.Replace(t.Name, "$", ".", 1), "$set")
 			} else {
