@@ -289,7 +289,7 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 	}
 	parts := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(parts) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(parts[i]))
+		a, err := forwardedAddr(strings.TrimSpace(parts[i]))
 		if err != nil {
 			return peer
 		}
@@ -367,3 +367,13 @@ type discard struct{ header http.Header }
 func (d discard) Header() http.Header         { return d.header }
 func (d discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d discard) WriteHeader(int)             {}
+
+// forwardedAddr reads an X-Forwarded-For entry: an address, possibly with a
+// port ("1.2.3.4:5555", "[2001:db8::1]:443") as some proxies write it.
+func forwardedAddr(entry string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(entry); err == nil {
+		return a, nil
+	}
+	ap, err := netip.ParseAddrPort(entry)
+	return ap.Addr(), err
+}
