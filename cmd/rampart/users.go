@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -64,14 +66,37 @@ func dbFlag(cmd *cobra.Command, db *string) {
 	cmd.Flags().StringVar(db, "db", "", "store URL: sqlite:PATH or postgres://USER@HOST:PORT/DB (default sqlite:APP/data/app.db; env RAMPART_DB)")
 }
 
-// openStore opens the app's store as `rampart run` would, without serving.
-func openStore(cmd *cobra.Command, app, db string) (*runtime.Runtime, error) {
+// withStore opens the app's store as `rampart run` would, without
+// serving, runs f on it and closes it. An SQLite store that another
+// process (a running instance) is writing may answer "busy" when a
+// transaction that has read wants to write; f then runs again, from the
+// start, a few times. f must print only once it has succeeded.
+func withStore(cmd *cobra.Command, app, db string, f func(ctx context.Context, rt *runtime.Runtime) error) error {
 	db = envOr(cmd, "db", "RAMPART_DB", db)
-	rt, err := runtime.OpenStore(cmd.Context(), runtime.Options{AppDir: app, DB: db})
-	if err != nil {
-		return nil, &exitError{code: 2, err: err}
+	ctx := cmd.Context()
+	delay := 20 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := func() error {
+			rt, err := runtime.OpenStore(ctx, runtime.Options{AppDir: app, DB: db})
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			defer rt.Close()
+			return f(ctx, rt)
+		}()
+		if err == nil || attempt == 10 || !busy(err) {
+			return err
+		}
+		time.Sleep(delay + rand.N(delay))
+		delay = min(2*delay, time.Second)
 	}
-	return rt, nil
+}
+
+// busy reports an SQLite "busy" refusal (SQLITE_BUSY and its extended
+// codes, such as 517 for a stale read snapshot).
+func busy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 // storeError ends a command that failed on the store (exit 2).
@@ -198,38 +223,34 @@ rule. A user with this name (ignoring case) already existing is exit 1.`,
 					return err
 				}
 			}
-			ctx := cmd.Context()
-			rt, err := openStore(cmd, appDir, db)
-			if err != nil {
-				return err
-			}
-			defer rt.Close()
-			rs, err := userRoles(rt.App, roles)
-			if err != nil {
-				return err
-			}
-			if id, err := rt.Identity.FindUser(ctx, name); err != nil {
-				return storeError(err)
-			} else if id != 0 {
-				return &exitError{code: 1, err: fmt.Errorf("a user named %q already exists (names compare ignoring case)", name)}
-			}
-			generated := password == ""
-			if generated {
-				password = identity.GeneratePassword(rt.App.Security.PasswordPolicy, name)
-			}
-			if _, err := rt.Identity.CreateUser(ctx, name, password, rs, true); err != nil {
-				var ce *store.ConflictError
-				if errors.As(err, &ce) {
-					return &exitError{code: 1, err: err}
+			return withStore(cmd, appDir, db, func(ctx context.Context, rt *runtime.Runtime) error {
+				rs, err := userRoles(rt.App, roles)
+				if err != nil {
+					return err
 				}
-				return storeError(err)
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "added user %s with roles %s\n", name, roleList(rs, ", "))
-			if generated {
-				fmt.Fprintf(out, "password for %s: %s\n", name, password)
-			}
-			return nil
+				if id, err := rt.Identity.FindUser(ctx, name); err != nil {
+					return storeError(err)
+				} else if id != 0 {
+					return &exitError{code: 1, err: fmt.Errorf("a user named %q already exists (names compare ignoring case)", name)}
+				}
+				pw := password
+				if pw == "" {
+					pw = identity.GeneratePassword(rt.App.Security.PasswordPolicy, name)
+				}
+				if _, err := rt.Identity.CreateUser(ctx, name, pw, rs, true); err != nil {
+					var ce *store.ConflictError
+					if errors.As(err, &ce) {
+						return &exitError{code: 1, err: err}
+					}
+					return storeError(err)
+				}
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "added user %s with roles %s\n", name, roleList(rs, ", "))
+				if password == "" {
+					fmt.Fprintf(out, "password for %s: %s\n", name, pw)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringArrayVar(&roles, "role", nil, "a user role of app.yaml (repeatable; at least one)")
@@ -268,34 +289,31 @@ lockout is lifted.`,
   rampart users list --db postgres://rampart@db:5432/app | awk -F'\t' '$4 == "blocked"'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := openStore(cmd, appArg(args), db)
-			if err != nil {
+			return withStore(cmd, appArg(args), db, func(ctx context.Context, rt *runtime.Runtime) error {
+				recs, err := rt.Identity.ListUsers(ctx)
+				if err != nil {
+					return storeError(err)
+				}
+				slices.SortStableFunc(recs, func(a, b *identity.Record) int {
+					if c := strings.Compare(xpath.Fold(a.Name), xpath.Fold(b.Name)); c != 0 {
+						return c
+					}
+					return strings.Compare(a.Name, b.Name)
+				})
+				var b strings.Builder
+				for _, r := range recs {
+					active, blocked := "active", "-"
+					if !r.Active {
+						active = "inactive"
+					}
+					if r.Blocked {
+						blocked = "blocked"
+					}
+					fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", r.Name, roleList(r.Roles, ","), active, blocked)
+				}
+				_, err = io.WriteString(cmd.OutOrStdout(), b.String())
 				return err
-			}
-			defer rt.Close()
-			recs, err := rt.Identity.ListUsers(cmd.Context())
-			if err != nil {
-				return storeError(err)
-			}
-			slices.SortStableFunc(recs, func(a, b *identity.Record) int {
-				if c := strings.Compare(xpath.Fold(a.Name), xpath.Fold(b.Name)); c != 0 {
-					return c
-				}
-				return strings.Compare(a.Name, b.Name)
 			})
-			var b strings.Builder
-			for _, r := range recs {
-				active, blocked := "active", "-"
-				if !r.Active {
-					active = "inactive"
-				}
-				if r.Blocked {
-					blocked = "blocked"
-				}
-				fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", r.Name, roleList(r.Roles, ","), active, blocked)
-			}
-			_, err = io.WriteString(cmd.OutOrStdout(), b.String())
-			return err
 		},
 	}
 	dbFlag(cmd, &db)
@@ -328,29 +346,25 @@ use 'rampart users unblock' for that.`,
 					return err
 				}
 			}
-			ctx := cmd.Context()
-			rt, err := openStore(cmd, appDir, db)
-			if err != nil {
-				return err
-			}
-			defer rt.Close()
-			rec, err := findUser(ctx, rt, name)
-			if err != nil {
-				return err
-			}
-			generated := password == ""
-			if generated {
-				password = identity.GeneratePassword(rt.App.Security.PasswordPolicy, rec.Name)
-			}
-			if err := rt.Identity.SetPassword(ctx, rec.ID, password, nil); err != nil {
-				return storeError(err)
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "changed the password of %s; their sessions have ended\n", rec.Name)
-			if generated {
-				fmt.Fprintf(out, "password for %s: %s\n", rec.Name, password)
-			}
-			return nil
+			return withStore(cmd, appDir, db, func(ctx context.Context, rt *runtime.Runtime) error {
+				rec, err := findUser(ctx, rt, name)
+				if err != nil {
+					return err
+				}
+				pw := password
+				if pw == "" {
+					pw = identity.GeneratePassword(rt.App.Security.PasswordPolicy, rec.Name)
+				}
+				if err := rt.Identity.SetPassword(ctx, rec.ID, pw, nil); err != nil {
+					return storeError(err)
+				}
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "changed the password of %s; their sessions have ended\n", rec.Name)
+				if password == "" {
+					fmt.Fprintf(out, "password for %s: %s\n", rec.Name, pw)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input instead of generating one")
@@ -379,25 +393,21 @@ count of failed sign-ins.`
 	cmd.Args = cobra.RangeArgs(1, 2)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		name, appDir := nameAndApp(args)
-		ctx := cmd.Context()
-		rt, err := openStore(cmd, appDir, db)
-		if err != nil {
-			return err
-		}
-		defer rt.Close()
-		rec, err := findUser(ctx, rt, name)
-		if err != nil {
-			return err
-		}
-		if err := rt.Identity.SetBlocked(ctx, rec.ID, block); err != nil {
-			return storeError(err)
-		}
-		if block {
-			fmt.Fprintf(cmd.OutOrStdout(), "blocked %s; their sessions have ended\n", rec.Name)
-		} else {
-			fmt.Fprintf(cmd.OutOrStdout(), "unblocked %s\n", rec.Name)
-		}
-		return nil
+		return withStore(cmd, appDir, db, func(ctx context.Context, rt *runtime.Runtime) error {
+			rec, err := findUser(ctx, rt, name)
+			if err != nil {
+				return err
+			}
+			if err := rt.Identity.SetBlocked(ctx, rec.ID, block); err != nil {
+				return storeError(err)
+			}
+			if block {
+				fmt.Fprintf(cmd.OutOrStdout(), "blocked %s; their sessions have ended\n", rec.Name)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "unblocked %s\n", rec.Name)
+			}
+			return nil
+		})
 	}
 	dbFlag(cmd, &db)
 	return cmd
@@ -416,21 +426,17 @@ allowed; the next 'rampart run' creates it again.`,
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, appDir := nameAndApp(args)
-			ctx := cmd.Context()
-			rt, err := openStore(cmd, appDir, db)
-			if err != nil {
-				return err
-			}
-			defer rt.Close()
-			rec, err := findUser(ctx, rt, name)
-			if err != nil {
-				return err
-			}
-			if err := rt.Identity.DeleteUser(ctx, rec.ID); err != nil {
-				return storeError(err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "deleted %s\n", rec.Name)
-			return nil
+			return withStore(cmd, appDir, db, func(ctx context.Context, rt *runtime.Runtime) error {
+				rec, err := findUser(ctx, rt, name)
+				if err != nil {
+					return err
+				}
+				if err := rt.Identity.DeleteUser(ctx, rec.ID); err != nil {
+					return storeError(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "deleted %s\n", rec.Name)
+				return nil
+			})
 		},
 	}
 	dbFlag(cmd, &db)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart/rampart/internal/model"
 	"github.com/rampart/rampart/internal/runtime"
@@ -497,5 +498,43 @@ func TestUsersHelp(t *testing.T) {
 	}
 	if _, out, _ := runCmd(t, "users", "add", "--help"); !strings.Contains(out, "--password-stdin") || !strings.Contains(out, "--role") {
 		t.Errorf("users add --help: %q", out)
+	}
+}
+
+// The commands work on the store of an app that is serving and writing
+// (SQLite: another connection pool, as another process would be). A
+// transaction of the command that has read and then writes may find the
+// store busy; the command then runs again. (Writers that keep the store
+// busy all the time can still starve it, because the store begins SQLite
+// transactions as DEFERRED: docs/running.md.)
+func TestUsersWhileServing(t *testing.T) {
+	app := testApp(t)
+	rt, err := runtime.Start(context.Background(), runtime.Options{AppDir: app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	expense := rt.App.Entity("Expenses.Expense")
+	done := make(chan struct{})
+	for range 2 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for ctx.Err() == nil {
+				rt.Engine.Create(ctx, security.System(), expense, map[string]any{"Description": "busy", "Amount": mustDecimal(t, "1")})
+				time.Sleep(50 * time.Millisecond)
+			}
+		}()
+	}
+	for i := range 8 {
+		name := "user" + string(rune('a'+i))
+		mustRun(t, "users", "add", name, "--role", "Employee", app)
+		mustRun(t, "users", "block", name, app)
+		mustRun(t, "users", "list", app)
+	}
+	cancel()
+	for range 2 {
+		<-done
 	}
 }

@@ -55,12 +55,14 @@ func loadLocation(zone string) (*time.Location, error) {
 }
 
 // OpenSQLite opens (creating as needed) an SQLite database in WAL mode with
-// foreign keys on. path may be ":memory:"-like "file:…" URIs too.
+// foreign keys on. Write transactions begin IMMEDIATE: one that reads first
+// would otherwise fail at once with "database is locked" when another
+// process (such as `rampart users`) writes, instead of waiting its turn. path may be ":memory:"-like "file:…" URIs too.
 func OpenSQLite(path string) (*sql.DB, error) {
 	if err := registerSQLiteFunctions(); err != nil {
 		return nil, err
 	}
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	dsn := "file:" + path + "?_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
