@@ -588,17 +588,55 @@ func (c *logConn) ExecContext(ctx context.Context, q string, args []driver.Named
 }
 
 func (c *logConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	var st driver.Stmt
+	var err error
 	if pc, ok := c.Conn.(driver.ConnPrepareContext); ok {
-		return pc.PrepareContext(ctx, q)
+		st, err = pc.PrepareContext(ctx, q)
+	} else {
+		st, err = c.Conn.Prepare(q)
 	}
-	return c.Conn.Prepare(q)
+	if err != nil {
+		return nil, err
+	}
+	return &logStmt{Stmt: st, q: q, log: c.log}, nil
+}
+
+// logStmt logs a prepared statement each time it runs (the store prepares
+// and keeps its reads).
+type logStmt struct {
+	driver.Stmt
+	q   string
+	log *queryLog
+}
+
+func (s *logStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.log.add(s.q, args)
+	if qc, ok := s.Stmt.(driver.StmtQueryContext); ok {
+		return qc.QueryContext(ctx, args)
+	}
+	return nil, fmt.Errorf("the driver's statement %T cannot query with a context", s.Stmt)
+}
+
+func (s *logStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.log.add(s.q, args)
+	if ec, ok := s.Stmt.(driver.StmtExecContext); ok {
+		return ec.ExecContext(ctx, args)
+	}
+	return nil, fmt.Errorf("the driver's statement %T cannot execute with a context", s.Stmt)
+}
+
+func (s *logStmt) CheckNamedValue(nv *driver.NamedValue) error {
+	if nc, ok := s.Stmt.(driver.NamedValueChecker); ok {
+		return nc.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
 }
 
 func (c *logConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	if bc, ok := c.Conn.(driver.ConnBeginTx); ok {
 		return bc.BeginTx(ctx, opts)
 	}
-	return c.Conn.Begin() //nolint:staticcheck // fallback of database/sql itself
+	return nil, fmt.Errorf("the driver %T cannot begin a transaction with options", c.Conn)
 }
 
 func (c *logConn) CheckNamedValue(nv *driver.NamedValue) error {
@@ -712,6 +750,12 @@ func TestRuleSQL(t *testing.T) {
 					t.Logf("statement %d:\n%s", i+2, s)
 				}
 			}
+			stmts := log.capture(func() {
+				if _, err := e.Get(ctx, d.employee, expense, d.someExpense); err != nil {
+					t.Fatal(err)
+				}
+			})
+			t.Logf("Employee on %s: Engine.Get sends %d statements; the first:\n%s", kind, len(stmts), stmts[0])
 		})
 	}
 }

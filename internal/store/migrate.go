@@ -128,7 +128,7 @@ func (s *Store) migrate(ctx context.Context, opts Options) error {
 				return err
 			}
 			for _, st := range stmts {
-				if _, err := tx.Tx.ExecContext(ctx, st.SQL, st.Args...); err != nil {
+				if _, err := tx.tx.ExecContext(ctx, st.SQL, st.Args...); err != nil {
 					return fmt.Errorf("store: time-zone support: %w", err)
 				}
 			}

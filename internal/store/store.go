@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rampart/rampart/internal/model"
 	"github.com/rampart/rampart/internal/schema"
@@ -26,6 +27,9 @@ type Store struct {
 	writeMu sync.Mutex
 
 	incomingCache sync.Map // *model.Entity -> []*model.Association
+
+	stmts     sync.Map // SQL -> *sql.Stmt, for reads
+	stmtCount atomic.Int64
 }
 
 // Options change how a store opens.
@@ -93,8 +97,8 @@ func (s *Store) Close() error { return s.DB.Close() }
 
 // Tx is a transaction on the store.
 type Tx struct {
-	*sql.Tx
-	s *Store
+	tx *sql.Tx // nil for a read: statements then run on the pool
+	s  *Store
 }
 
 // Store is the store the transaction belongs to.
@@ -106,21 +110,11 @@ func (s *Store) Write(ctx context.Context, f func(tx *Tx) error) error {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
-	return s.run(ctx, &sql.TxOptions{}, f)
-}
-
-// Read runs f in a read-only transaction.
-func (s *Store) Read(ctx context.Context, f func(tx *Tx) error) error {
-	return s.run(ctx, &sql.TxOptions{ReadOnly: true}, f)
-}
-
-func (s *Store) run(ctx context.Context, o *sql.TxOptions, f func(tx *Tx) error) error {
-	sqlTx, err := s.DB.BeginTx(ctx, o)
+	sqlTx, err := s.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, s: s}
-	if err := f(tx); err != nil {
+	if err := f(&Tx{tx: sqlTx, s: s}); err != nil {
 		sqlTx.Rollback()
 		return err
 	}
@@ -130,19 +124,74 @@ func (s *Store) run(ctx context.Context, o *sql.TxOptions, f func(tx *Tx) error)
 	return nil
 }
 
+// Read runs f with read-only access. Reads are single statements on the
+// connection pool, not a transaction: a list and its count may see
+// different commits, as they would in Mendix, and a read costs no BEGIN
+// and COMMIT. Statements are prepared once and kept.
+func (s *Store) Read(ctx context.Context, f func(tx *Tx) error) error {
+	return f(&Tx{s: s})
+}
+
+// maxCachedStatements bounds the prepared statements a store keeps; client
+// constraints can produce any number of shapes, and past the bound queries
+// are simply not prepared.
+const maxCachedStatements = 512
+
+// cachedRead returns the prepared statement of a read query, preparing and
+// keeping it the first time; nil when the cache is full.
+func (s *Store) cachedRead(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	if s.stmtCount.Load() >= maxCachedStatements {
+		return nil, nil
+	}
+	st, err := s.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	s.stmtCount.Add(1)
+	return st, nil
+}
+
 // Exec runs a statement written with '?' placeholders.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.Tx.ExecContext(ctx, tx.s.Dialect.Rebind(query), args...)
+	q := tx.s.Dialect.Rebind(query)
+	if tx.tx == nil {
+		return tx.s.DB.ExecContext(ctx, q, args...)
+	}
+	return tx.tx.ExecContext(ctx, q, args...)
 }
 
 // Query runs a query written with '?' placeholders.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.Tx.QueryContext(ctx, tx.s.Dialect.Rebind(query), args...)
+	q := tx.s.Dialect.Rebind(query)
+	if tx.tx != nil {
+		return tx.tx.QueryContext(ctx, q, args...)
+	}
+	if st, err := tx.s.cachedRead(ctx, q); st != nil || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, args...)
+	}
+	return tx.s.DB.QueryContext(ctx, q, args...)
 }
 
 // QueryRow runs a one-row query written with '?' placeholders.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.Tx.QueryRowContext(ctx, tx.s.Dialect.Rebind(query), args...)
+	q := tx.s.Dialect.Rebind(query)
+	if tx.tx != nil {
+		return tx.tx.QueryRowContext(ctx, q, args...)
+	}
+	if st, err := tx.s.cachedRead(ctx, q); st != nil && err == nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.s.DB.QueryRowContext(ctx, q, args...)
 }
 
 // NewID allocates an object id, unique across the app.
