@@ -35,6 +35,9 @@ type Dialect interface {
 	// True and False are boolean constants usable in WHERE.
 	True() string
 	False() string
+	// AggregateIDs joins the ids an id expression takes over a group into
+	// one comma-separated text (NULL for none), in no particular order.
+	AggregateIDs(expr string) string
 }
 
 // Quote quotes an identifier; model names never contain quotes, but the
@@ -79,9 +82,10 @@ func (sqlite) StartsWith(col string, n int) string {
 func (sqlite) EndsWith(col string, n int) string {
 	return "substr(" + col + ", -" + strconv.Itoa(n) + ") = ?"
 }
-func (sqlite) StringLength(col string) string { return "coalesce(length(" + col + "), 0)" }
-func (sqlite) True() string                   { return "1" }
-func (sqlite) False() string                  { return "0" }
+func (sqlite) StringLength(col string) string  { return "coalesce(length(" + col + "), 0)" }
+func (sqlite) True() string                    { return "1" }
+func (sqlite) AggregateIDs(expr string) string { return "group_concat(" + expr + ")" }
+func (sqlite) False() string                   { return "0" }
 
 type postgres struct{}
 
@@ -202,4 +206,8 @@ func DecodeDecimal(s string) (*big.Rat, error) {
 		n.Sub(n, decSpan)
 	}
 	return new(big.Rat).SetFrac(n, decScale), nil
+}
+
+func (postgres) AggregateIDs(expr string) string {
+	return "string_agg(CAST(" + expr + " AS TEXT), ',')"
 }

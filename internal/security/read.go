@@ -3,6 +3,7 @@ package security
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,6 +56,11 @@ type row struct {
 	obj         *store.Object
 	read, write bits
 	del         bool
+	// hidden marks References whose target the caller may not see;
+	// visibleSets holds the visible part of reference sets (absent when
+	// the caller sees every object of the target).
+	hidden      map[*model.Association]bool
+	visibleSets map[*model.Association][]int64
 }
 
 // types lists x and its specializations that have a table.
@@ -304,6 +310,7 @@ func (rq *request) query(tx *store.Tx, x *model.Entity, where, order *xpath.Frag
 			}
 		}
 	}
+	links, sel := rq.linkColumns(x, alias, sel)
 	q := xpath.NewFrag("SELECT ", sel, " FROM "+schema.Quote(t.Name)+" "+alias+" WHERE ", where, " ORDER BY ", order)
 	if limit > 0 {
 		q = xpath.NewFrag(q, " LIMIT "+strconv.Itoa(limit)+" OFFSET "+strconv.Itoa(offset))
@@ -316,6 +323,7 @@ func (rq *request) query(tx *store.Tx, x *model.Entity, where, order *xpath.Frag
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var out []*row
 	for rows.Next() {
 		dst := store.ScanTargets(t)
@@ -324,17 +332,22 @@ func (rq *request) query(tx *store.Tx, x *model.Entity, where, order *xpath.Frag
 		for i := range flags {
 			dst = append(dst, &flags[i])
 		}
+		linkVals := make([]any, len(links))
+		for i := range linkVals {
+			dst = append(dst, &linkVals[i])
+		}
 		if err := rows.Scan(dst...); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		obj, err := e.st.ScanObject(t, dst[:n])
 		if err != nil {
-			rows.Close()
 			return nil, err
 		}
 		er := rs.entities[obj.Entity]
 		r := &row{obj: obj, read: newBits(len(er.members)), write: newBits(len(er.members))}
+		if err := r.setLinks(links, linkVals); err != nil {
+			return nil, err
+		}
 		applied := map[*rule]bool{}
 		for i, c := range cols {
 			if c.y == obj.Entity && flags[i] != 0 {
@@ -361,14 +374,126 @@ func (rq *request) query(tx *store.Tx, x *model.Entity, where, order *xpath.Frag
 		}
 		out = append(out, r)
 	}
-	if err := rows.Close(); err != nil {
-		return nil, err
+	return out, rows.Err()
+}
+
+// linkKind says what a link column of the list query holds.
+type linkKind uint8
+
+const (
+	refVisible linkKind = iota // 1 when the referenced object is visible
+	setAll                     // every id of a reference set
+	setVisible                 // the ids of a reference set that are visible
+)
+
+type linkCol struct {
+	a    *model.Association
+	kind linkKind
+}
+
+// linkColumns adds to the list query what the caller may see of the
+// associations of x's objects, so that a list is one statement: whether
+// each Reference's target is visible (nothing when the caller sees every
+// object of the target entity), and each reference set's ids, all of them
+// (writes keep the invisible ones) and the visible ones.
+func (rq *request) linkColumns(x *model.Entity, alias string, sel *xpath.Frag) ([]linkCol, *xpath.Frag) {
+	e, rs := rq.e, rq.rs
+	var links []linkCol
+	seen := map[*model.Association]bool{}
+	id := alias + "." + schema.Quote(schema.IDColumn)
+	for _, y := range e.types(x) {
+		for _, m := range y.Members() {
+			a := m.Association
+			if a == nil || seen[a] || a.To == nil || e.st.Map.Table(a.To) == nil {
+				continue
+			}
+			seen[a] = true
+			va := "l" + strconv.Itoa(len(links))
+			target := schema.Quote(e.st.Map.Table(a.To).Name) + " " + va
+			vis := rs.Visible(a.To, va)
+			if a.Type == model.Reference {
+				if vis.IsConst(true) {
+					continue // stored references always name existing objects
+				}
+				ref := alias + "." + schema.Quote(e.st.Map.RefColumn(a).Name)
+				sel = xpath.NewFrag(sel, ", CASE WHEN "+ref+" IS NOT NULL AND EXISTS (SELECT 1 FROM "+target+" WHERE "+va+"."+schema.Quote(schema.IDColumn)+" = "+ref+" AND ", vis, ") THEN 1 ELSE 0 END")
+				links = append(links, linkCol{a, refVisible})
+				continue
+			}
+			j := e.st.Map.Join(a)
+			if j == nil {
+				continue
+			}
+			ja := va + "j"
+			to := ja + "." + schema.Quote(schema.ToColumn)
+			from := " FROM " + schema.Quote(j.Name) + " " + ja + " WHERE " + ja + "." + schema.Quote(schema.FromColumn) + " = " + id
+			sel = xpath.NewFrag(sel, ", (SELECT "+e.st.Dialect.AggregateIDs(to)+from+")")
+			links = append(links, linkCol{a, setAll})
+			if !vis.IsConst(true) {
+				sel = xpath.NewFrag(sel, ", (SELECT "+e.st.Dialect.AggregateIDs(to)+from+" AND EXISTS (SELECT 1 FROM "+target+" WHERE "+va+"."+schema.Quote(schema.IDColumn)+" = "+to+" AND ", vis, "))")
+				links = append(links, linkCol{a, setVisible})
+			}
+		}
 	}
-	objs := make([]*store.Object, len(out))
-	for i, r := range out {
-		objs[i] = r.obj
+	return links, sel
+}
+
+// setLinks stores the link columns of one row.
+func (r *row) setLinks(links []linkCol, vals []any) error {
+	for i, l := range links {
+		name := l.a.QualifiedName()
+		if _, ok := r.obj.Values[name]; !ok {
+			continue // a member of another type of the hierarchy
+		}
+		switch l.kind {
+		case refVisible:
+			if n, _ := vals[i].(int64); n == 0 {
+				if r.hidden == nil {
+					r.hidden = map[*model.Association]bool{}
+				}
+				r.hidden[l.a] = true
+			}
+		case setAll, setVisible:
+			ids, err := parseIDs(vals[i])
+			if err != nil {
+				return err
+			}
+			if l.kind == setAll {
+				r.obj.Values[name] = ids
+			} else {
+				if r.visibleSets == nil {
+					r.visibleSets = map[*model.Association][]int64{}
+				}
+				r.visibleSets[l.a] = ids
+			}
+		}
 	}
-	return out, e.st.LoadSets(rq.ctx, tx, objs)
+	return nil
+}
+
+// parseIDs reads an aggregated id list, in ascending order.
+func parseIDs(v any) ([]int64, error) {
+	var s string
+	switch v := v.(type) {
+	case nil:
+		return []int64{}, nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return nil, fmt.Errorf("unexpected %T in an id list", v)
+	}
+	ids := []int64{}
+	for _, part := range strings.Split(s, ",") {
+		n, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad id list %q", s)
+		}
+		ids = append(ids, n)
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // request is one call of a caller.
@@ -557,78 +682,26 @@ func (rq *request) visibleIDs(tx *store.Tx, x *model.Entity, ids []int64) (map[i
 }
 
 // results strips what the caller may not read and hides invisible
-// associated objects.
-func (rq *request) results(tx *store.Tx, rows []*row) ([]*Result, error) {
-	// Collect the associated ids per target entity, to check visibility in
-	// one query each.
-	targets := map[*model.Entity][]int64{}
-	for _, r := range rows {
-		er := rq.rs.entities[r.obj.Entity]
-		for i, m := range er.members {
-			if m.Association == nil || !r.read.has(i) {
-				continue
-			}
-			switch v := r.obj.Values[m.Name].(type) {
-			case int64:
-				if v != 0 {
-					targets[m.Association.To] = append(targets[m.Association.To], v)
-				}
-			case []int64:
-				targets[m.Association.To] = append(targets[m.Association.To], v...)
-			}
-		}
-	}
-	visible := map[*model.Entity]map[int64]bool{}
-	for x, ids := range targets {
-		slices.Sort(ids)
-		ids = slices.Compact(ids)
-		if rq.rs.Visible(x, "t0").IsConst(true) {
-			// The caller sees every object of x: stored references need no
-			// query (they always name existing objects of x).
-			all := make(map[int64]bool, len(ids))
-			for _, id := range ids {
-				all[id] = true
-			}
-			visible[x] = all
-			continue
-		}
-		v, err := rq.visibleIDs(tx, x, ids)
-		if err != nil {
-			return nil, err
-		}
-		visible[x] = v
-	}
+// associated objects, as the list query computed them.
+func (rq *request) results(_ *store.Tx, rows []*row) ([]*Result, error) {
 	out := make([]*Result, len(rows))
 	for ri, r := range rows {
 		er := rq.rs.entities[r.obj.Entity]
 		res := &Result{ID: r.obj.ID, Entity: r.obj.Entity, Values: map[string]any{}, Readable: map[string]bool{}, Writable: map[string]bool{}, CanDelete: r.del}
 		for i, m := range er.members {
-			if !r.read.has(i) {
-				if r.write.has(i) {
-					res.Writable[m.Name] = true
-				}
-				continue
-			}
-			res.Readable[m.Name] = true
 			if r.write.has(i) {
 				res.Writable[m.Name] = true
 			}
+			if !r.read.has(i) {
+				continue
+			}
+			res.Readable[m.Name] = true
 			v := r.obj.Values[m.Name]
-			if m.Association != nil {
-				vis := visible[m.Association.To]
-				switch ids := v.(type) {
-				case int64:
-					if !vis[ids] {
-						v = int64(0)
-					}
-				case []int64:
-					var keep []int64
-					for _, id := range ids {
-						if vis[id] {
-							keep = append(keep, id)
-						}
-					}
-					v = keep
+			if a := m.Association; a != nil {
+				if a.Type == model.Reference && r.hidden[a] {
+					v = int64(0)
+				} else if ids, ok := r.visibleSets[a]; ok {
+					v = ids
 				}
 			}
 			res.Values[m.Name] = v

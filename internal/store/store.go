@@ -140,8 +140,8 @@ const maxCachedStatements = 512
 // cachedRead returns the prepared statement of a read query, preparing and
 // keeping it the first time; nil when the cache is full.
 func (s *Store) cachedRead(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := s.stmts.Load(query); ok {
-		return st.(*sql.Stmt), nil
+	if c, ok := s.stmts.Load(query); ok && c.(cachedStmt).db == s.DB {
+		return c.(cachedStmt).stmt, nil
 	}
 	if s.stmtCount.Load() >= maxCachedStatements {
 		return nil, nil
@@ -150,12 +150,16 @@ func (s *Store) cachedRead(ctx context.Context, query string) (*sql.Stmt, error)
 	if err != nil {
 		return nil, err
 	}
-	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt), nil
+	// A statement belongs to the DB that prepared it (tests swap s.DB).
+	if _, loaded := s.stmts.Swap(query, cachedStmt{s.DB, st}); !loaded {
+		s.stmtCount.Add(1)
 	}
-	s.stmtCount.Add(1)
 	return st, nil
+}
+
+type cachedStmt struct {
+	db   *sql.DB
+	stmt *sql.Stmt
 }
 
 // Exec runs a statement written with '?' placeholders.
