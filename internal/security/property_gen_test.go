@@ -465,19 +465,19 @@ type propCgen struct {
 	userRoles []string
 }
 
-func (g *propCgen) propPct(p int) bool { return g.r.IntN(100) < p }
+func (g *propCgen) pct(p int) bool { return g.r.IntN(100) < p }
 
 // constraint is one or two adjacent brackets.
 func (g *propCgen) constraint(e *model.Entity) string {
 	s := "[" + g.expr(e, 0) + "]"
-	if g.propPct(20) {
+	if g.pct(20) {
 		s += "[" + g.expr(e, 1) + "]"
 	}
 	return s
 }
 
 func (g *propCgen) expr(e *model.Entity, depth int) string {
-	if depth >= 2 || g.propPct(55) {
+	if depth >= 2 || g.pct(55) {
 		return g.atom(e, depth)
 	}
 	switch g.r.IntN(5) {
@@ -490,10 +490,10 @@ func (g *propCgen) expr(e *model.Entity, depth int) string {
 }
 
 func (g *propCgen) atom(e *model.Entity, depth int) string {
-	if g.propPct(3) {
+	if g.pct(3) {
 		return propPick(g.r, []string{"true()", "false()"})
 	}
-	if e.IsA(g.app.Entity(model.SystemUser)) && g.propPct(15) {
+	if e.IsA(g.app.Entity(model.SystemUser)) && g.pct(15) {
 		return "id " + propPick(g.r, []string{"=", "!="}) + " '[%CurrentUser%]'"
 	}
 	return g.path(e, depth, "", 0)
@@ -514,7 +514,7 @@ func (g *propCgen) steps(e *model.Entity) []propStep {
 	named := func(x *model.Entity) *model.Entity {
 		// The other end, or sometimes one of its specializations (a type
 		// filter).
-		if specs := x.AllSpecializations(); len(specs) > 0 && g.propPct(30) {
+		if specs := x.AllSpecializations(); len(specs) > 0 && g.pct(30) {
 			return propPick(g.r, specs)
 		}
 		return x
@@ -566,7 +566,7 @@ func (g *propCgen) path(e *model.Entity, depth int, prefix string, nsteps int) s
 		case k < 55 && len(steps) > 0 && nsteps < 2:
 			st := propPick(g.r, steps)
 			text := st.text
-			if g.propPct(20) && depth < 2 {
+			if g.pct(20) && depth < 2 {
 				text += "[" + g.expr(st.to, depth+1) + "]"
 			}
 			return g.path(st.to, depth, prefix+text+"/", nsteps+1)
@@ -574,7 +574,7 @@ func (g *propCgen) path(e *model.Entity, depth int, prefix string, nsteps int) s
 			// existence test, possibly with a filter
 			st := propPick(g.r, steps)
 			text := prefix + st.text
-			if g.propPct(40) && depth < 2 {
+			if g.pct(40) && depth < 2 {
 				text += "[" + g.expr(st.to, depth+1) + "]"
 			}
 			return text
@@ -584,7 +584,7 @@ func (g *propCgen) path(e *model.Entity, depth int, prefix string, nsteps int) s
 			st := propPick(g.r, steps)
 			op := propPick(g.r, []string{"=", "!="})
 			subject := prefix + st.text
-			if st.forward && g.propPct(50) {
+			if st.forward && g.pct(50) {
 				subject = prefix + st.assoc
 			}
 			to := st.to
@@ -597,13 +597,13 @@ func (g *propCgen) path(e *model.Entity, depth int, prefix string, nsteps int) s
 				}
 			}
 			switch {
-			case to.IsA(g.app.Entity(model.SystemUser)) && g.propPct(75):
+			case to.IsA(g.app.Entity(model.SystemUser)) && g.pct(75):
 				return subject + " " + op + " '[%CurrentUser%]'"
-			case to.IsA(g.app.Entity(model.SystemUserRole)) && g.propPct(80):
+			case to.IsA(g.app.Entity(model.SystemUserRole)) && g.pct(80):
 				return subject + " " + op + " '[%UserRole_" + propPick(g.r, g.userRoles) + "%]'"
 			}
 			return subject + " " + op + " empty"
-		case k >= 90 && prefix != "" && g.propPct(50):
+		case k >= 90 && prefix != "" && g.pct(50):
 			return prefix[:len(prefix)-1] // existence of what the prefix reaches
 		}
 	}
@@ -645,7 +645,7 @@ func propQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") 
 func (g *propCgen) attrCond(m *model.Member, prefix string) string {
 	a := m.Attribute
 	subject := prefix + m.Name
-	if g.propPct(8) {
+	if g.pct(8) {
 		return subject + " " + g.ops(false) + " " + propPick(g.r, []string{"empty", "NULL", "''"})
 	}
 	switch a.Type {
@@ -654,7 +654,7 @@ func (g *propCgen) attrCond(m *model.Member, prefix string) string {
 		case 0:
 			fn := propPick(g.r, []string{"contains", "starts-with", "ends-with"})
 			lit := propPick(g.r, propStrings)
-			if len([]rune(lit)) > 1 && g.propPct(50) {
+			if len([]rune(lit)) > 1 && g.pct(50) {
 				lit = string([]rune(lit)[:1])
 			}
 			return fn + "(" + subject + ", " + propQuote(lit) + ")"
@@ -675,7 +675,7 @@ func (g *propCgen) attrCond(m *model.Member, prefix string) string {
 		case 0:
 			fn := propPick(g.r, []string{"year-from-dateTime", "month-from-dateTime", "day-from-dateTime", "hours-from-dateTime", "weekday-from-dateTime"})
 			arg := ""
-			if g.propPct(30) {
+			if g.pct(30) {
 				arg = ", 'UTC'"
 			}
 			return fn + "(" + subject + arg + ") " + g.ops(true) + " " + strconv.Itoa(propPick(g.r, []int{1, 3, 10, 12, 2024}))
