@@ -385,8 +385,11 @@ func (b *binder) number(v Value, t model.AttrType, what string) Literal {
 // midnight in the app's time zone. Values are instants with millisecond
 // precision, so finer literals are refused rather than rounded.
 func (b *binder) parseTime(s string) (int64, error) {
-	if t, err := time.ParseInLocation(time.DateOnly, s, b.app.TimeZone); err == nil {
-		return t.UnixMilli(), nil
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		// The date's first instant, as for [%BeginOfCurrentDay%]: where the
+		// clocks skip midnight, time.Date would land on the day before.
+		y, m, dd := d.Date()
+		return wallFloor(time.Date(y, m, dd, 12, 0, 0, 0, b.app.TimeZone), day).UnixMilli(), nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
