@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"net/url"
 	"sync"
 	"time"
 
@@ -71,6 +72,17 @@ func OpenSQLite(path string) (*sql.DB, error) {
 }
 
 // OpenPostgres opens a PostgreSQL database by URL.
-func OpenPostgres(url string) (*sql.DB, error) {
-	return sql.Open("pgx", url)
+//
+// JIT compilation is off unless the URL sets it: compiled constraints are
+// many small EXISTS subqueries, for which PostgreSQL's JIT spends seconds
+// compiling what runs in microseconds.
+func OpenPostgres(rawURL string) (*sql.DB, error) {
+	if u, err := url.Parse(rawURL); err == nil {
+		if q := u.Query(); !q.Has("jit") {
+			q.Set("jit", "off")
+			u.RawQuery = q.Encode()
+			rawURL = u.String()
+		}
+	}
+	return sql.Open("pgx", rawURL)
 }
