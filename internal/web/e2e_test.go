@@ -183,6 +183,20 @@ func screenshot(t *testing.T, b *browser, name string) {
 	}
 }
 
+// textWith waits until an element's text contains want (lists reload
+// after a change, a moment after the notice), and returns the text.
+func textWith(b *browser, t *testing.T, sel, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		s := text(b, t, sel)
+		if strings.Contains(s, want) || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // text reads an element's text once it is there. It polls with a script
 // rather than a DOM query, which survives the document being replaced by a
 // navigation that is still finishing.
@@ -250,7 +264,7 @@ func TestBrowser(t *testing.T) {
 			b.run(t,
 				chromedp.Navigate(base+"/projects"),
 				chromedp.WaitVisible(chromedp.CSS("table.data tbody td a")))
-			if got := text(b, t, "table.data tbody"); !strings.Contains(got, "Apollo") || !strings.Contains(got, "1250.5") {
+			if got := textWith(b, t, "table.data tbody", "Apollo"); !strings.Contains(got, "Apollo") || !strings.Contains(got, "1250.5") {
 				t.Errorf("projects list shows %q", got)
 			}
 			b.run(t,
@@ -282,7 +296,7 @@ func TestBrowser(t *testing.T) {
 				screenshot(t, b, "form")
 			}
 			b.run(t, chromedp.Navigate(base+"/expenses"), chromedp.WaitVisible(chromedp.CSS("table.data tbody td a")))
-			if got := text(b, t, "table.data tbody"); !strings.Contains(got, "Taxi to the airport") {
+			if got := textWith(b, t, "table.data tbody", "Taxi to the airport"); !strings.Contains(got, "Taxi to the airport") {
 				t.Errorf("my expenses shows %q", got)
 			}
 			if !strict {
@@ -313,7 +327,7 @@ func TestBrowser(t *testing.T) {
 			if roles != "Employee" {
 				t.Errorf("a manager is offered roles %q, want only Employee", roles)
 			}
-			if got := text(b, t, "table.data tbody"); !strings.Contains(got, "erin") {
+			if got := textWith(b, t, "table.data tbody", "erin"); !strings.Contains(got, "erin") {
 				t.Errorf("users list: %q", got)
 			}
 
