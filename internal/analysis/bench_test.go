@@ -1,15 +1,13 @@
 package analysis_test
 
 import (
-	"fmt"
 	"io"
-	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/rampart/rampart/internal/analysis"
 	"github.com/rampart/rampart/internal/model"
+	"github.com/rampart/rampart/internal/model/modeltest"
 	"github.com/rampart/rampart/internal/security"
 )
 
@@ -21,86 +19,11 @@ import (
 func largeApp(t testing.TB) (*model.App, *security.Engine) {
 	t.Helper()
 	const nMods, perMod = 10, 50
-	fsys := fstest.MapFS{}
-	var app strings.Builder
-	app.WriteString("name: Large\nsecurity:\n  userRoles:\n    Administrator:\n      moduleRoles: [System.Administrator")
-	for m := range nMods {
-		fmt.Fprintf(&app, ", M%d.Admin", m)
-	}
-	app.WriteString("]\n      manageableRoles: all\n    Member:\n      moduleRoles: [System.User")
-	for m := range nMods {
-		fmt.Fprintf(&app, ", M%d.User", m)
-	}
-	app.WriteString("]\n")
-	fsys["app.yaml"] = &fstest.MapFile{Data: []byte(app.String())}
-	for m := range nMods {
-		var b strings.Builder
-		mod := fmt.Sprintf("M%d", m)
-		fmt.Fprintf(&b, "module: %s\nroles:\n  Admin: Everything\n  User: Own objects\nenumerations:\n  Status: [Open, Closed]\nentities:\n", mod)
-		for e := range perMod {
-			next := (e + 1) % perMod
-			fmt.Fprintf(&b, `  E%[1]d:
-    system: [owner, createdDate]
-    attributes:
-      Seq: {type: AutoNumber}
-      Name: {type: String, length: 100, required: true}
-      Amount: {type: Decimal, default: "0"}
-      Count: {type: Integer}
-      Status: {type: Enumeration, enum: Status, default: Open}
-      Flag: {type: Boolean, default: false}
-    indexes:
-      - [Status, Name]
-    access:
-      - roles: [Admin]
-        create: true
-        delete: true
-        defaultMemberAccess: ReadWrite
-      - roles: [User]
-        caption: Own
-        create: true
-        xpath: "[System.owner = '[%%CurrentUser%%]']"
-        defaultMemberAccess: ReadOnly
-      - roles: [User]
-        caption: Own open
-        delete: true
-        xpath: "[System.owner = '[%%CurrentUser%%]'][Status = 'Open']"
-        members: {Name: ReadWrite, Amount: ReadWrite, E%[1]d_Next: ReadWrite, %[3]s.E%[1]d_Tags: ReadWrite}
-      - roles: [User]
-        caption: Linked
-        xpath: "[%[3]s.E%[1]d_Next/%[3]s.E%[2]d/Name != empty]"
-        members: {Name: ReadOnly, %[3]s.E%[1]d_Next: ReadOnly}
-`, e, next, mod)
-		}
-		b.WriteString("associations:\n")
-		for e := range perMod {
-			fmt.Fprintf(&b, "  E%d_Next: {from: E%d, to: E%d}\n", e, e, (e+1)%perMod)
-			fmt.Fprintf(&b, "  E%d_Tags: {from: E%d, to: E%d, type: ReferenceSet}\n", e, e, (e+2)%perMod)
-		}
-		b.WriteString("pages:\n")
-		for e := range perMod {
-			fmt.Fprintf(&b, `  E%[1]d_List:
-    title: E%[1]d
-    allowedRoles: [Admin, User]
-    list:
-      entity: E%[1]d
-      columns: [Seq, Name, Amount, Status]
-      open: E%[1]d_Edit
-  E%[1]d_Edit:
-    title: E%[1]d
-    allowedRoles: [Admin, User]
-    form:
-      entity: E%[1]d
-      fields: [Name, Amount, Status, E%[1]d_Next, E%[1]d_Tags]
-      actions: [save, cancel, delete]
-`, e)
-		}
-		fsys["modules/"+mod+".yaml"] = &fstest.MapFile{Data: []byte(b.String())}
-	}
-	app2, eng := loadFS(t, fsys)
-	if got := len(app2.Entities()) - len(app2.Module(model.SystemModule).Entities); got != nMods*perMod {
+	app, eng := loadFS(t, modeltest.Large(nMods, perMod))
+	if got := len(app.Entities()) - len(app.Module(model.SystemModule).Entities); got != nMods*perMod {
 		t.Fatalf("%d entities, want %d", got, nMods*perMod)
 	}
-	return app2, eng
+	return app, eng
 }
 
 // TestOverviewLarge: the overview of a 500-entity app, built and printed
