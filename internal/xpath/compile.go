@@ -314,12 +314,35 @@ func (cs *compileState) holds(pc *PathCond, i int, x string, e *model.Entity, to
 		return cs.target(pc, x, e, ref, true, tokenEmpty)
 	}
 	y := cs.alias()
+	if st.Forward && st.Assoc.Type == model.Reference {
+		rest := cs.and(cs.reachedFilter(st, y), cs.holds(pc, i+1, y, st.Entity, tokenEmpty))
+		if rest.isConst(false) {
+			return cs.fls()
+		}
+		return cs.and(cs.stepReadable(st, x, e), cs.refIn(st, x, y, rest))
+	}
 	from, link := cs.stepJoin(st, x, y)
 	inner := cs.and(link, cs.reachedFilter(st, y), cs.holds(pc, i+1, y, st.Entity, tokenEmpty))
 	if inner.isConst(false) {
 		return cs.fls() // nothing reached can satisfy the test (an empty token)
 	}
 	return cs.and(cs.stepReadable(st, x, e), build("EXISTS (SELECT 1 FROM ", from, " WHERE ", inner, ")"))
+}
+
+// refIn compiles a forward Reference step as membership of the reference in
+// the ids of the objects that satisfy rest: an uncorrelated subquery that
+// the database evaluates once, instead of an EXISTS per row. The reference
+// is tested for NULL first, so the result is never NULL.
+func (cs *compileState) refIn(st BoundStep, x, y string, rest *Frag) *Frag {
+	ref := cs.col(x, cs.Map.RefColumn(st.Assoc).Name)
+	if rest.isConst(true) {
+		return build(ref, " IS NOT NULL") // references always name existing objects
+	}
+	target := cs.Map.Table(st.Entity)
+	if target == nil {
+		panic(compileError(fmt.Sprintf("entity %s is not persistable", st.Entity.QualifiedName())))
+	}
+	return build("(", ref, " IS NOT NULL AND ", ref, " IN (SELECT ", cs.col(y, schema.IDColumn), " FROM ", schema.Quote(target.Name)+" "+y, " WHERE ", rest, "))")
 }
 
 // reaches compiles R(x, i): the path from step i reaches something; a
@@ -333,9 +356,14 @@ func (cs *compileState) reaches(pc *PathCond, i int, x string, e *model.Entity) 
 		return build(cs.col(x, cs.Map.RefColumn(st.Assoc).Name), " IS NOT NULL")
 	}
 	y := cs.alias()
-	from, link := cs.stepJoin(st, x, y)
-	inner := cs.and(link, cs.reachedFilter(st, y), cs.reaches(pc, i+1, y, st.Entity))
-	exists := build("EXISTS (SELECT 1 FROM ", from, " WHERE ", inner, ")")
+	var exists *Frag
+	if st.Forward && st.Assoc.Type == model.Reference {
+		exists = cs.refIn(st, x, y, cs.and(cs.reachedFilter(st, y), cs.reaches(pc, i+1, y, st.Entity)))
+	} else {
+		from, link := cs.stepJoin(st, x, y)
+		inner := cs.and(link, cs.reachedFilter(st, y), cs.reaches(pc, i+1, y, st.Entity))
+		exists = build("EXISTS (SELECT 1 FROM ", from, " WHERE ", inner, ")")
+	}
 	if r := cs.stepReadable(st, x, e); r != nil {
 		return cs.or(cs.not(r), exists)
 	}
