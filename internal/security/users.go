@@ -2,7 +2,6 @@ package security
 
 import (
 	"context"
-	"errors"
 	"slices"
 
 	"github.com/rampart/rampart/internal/model"
@@ -110,6 +109,3 @@ func (e *Engine) selectUsers(ctx context.Context, tx *store.Tx, t *schema.Table,
 	}
 	return e.st.Select(ctx, tx, t, "t0", store.Where{SQL: sql, Args: args}, order, 0, 0)
 }
-
-// ErrSelf refuses a change a caller may not make to their own user.
-var ErrSelf = errors.New("you cannot do that to your own user")

@@ -122,21 +122,22 @@ func (s *Server) listObjects(q *req) error {
 	return nil
 }
 
-// objectID reads {id}; a malformed id is an object that does not exist.
-func objectID(q *req) (int64, error) {
+// object reads {Entity} and {id} of a URL; a malformed id is an object
+// that does not exist.
+func (s *Server) object(q *req) (*model.Entity, int64, error) {
+	x, err := s.entity(q)
+	if err != nil {
+		return nil, 0, err
+	}
 	id, ok := parseID(q.r.PathValue("id"))
 	if !ok {
-		return 0, errNotFound
+		return nil, 0, errNotFound
 	}
-	return id, nil
+	return x, id, nil
 }
 
 func (s *Server) getObject(q *req) error {
-	x, err := s.entity(q)
-	if err != nil {
-		return err
-	}
-	id, err := objectID(q)
+	x, id, err := s.object(q)
 	if err != nil {
 		return err
 	}
@@ -251,11 +252,7 @@ func (s *Server) updateObject(q *req) error {
 	if s.strict() {
 		return errStrict
 	}
-	x, err := s.entity(q)
-	if err != nil {
-		return err
-	}
-	id, err := objectID(q)
+	x, id, err := s.object(q)
 	if err != nil {
 		return err
 	}
@@ -280,11 +277,7 @@ func (s *Server) deleteObject(q *req) error {
 	if s.strict() {
 		return errStrict
 	}
-	x, err := s.entity(q)
-	if err != nil {
-		return err
-	}
-	id, err := objectID(q)
+	x, id, err := s.object(q)
 	if err != nil {
 		return err
 	}
