@@ -19,9 +19,14 @@ func countRules(app *model.App) int {
 }
 
 // TestLoadLarge: 500 entities in 10 modules with 2,000 access rules load
-// and check clean in well under a second (generous, for -race on CI).
+// and check clean in well under a second (about 0.1 s measured; under
+// -race, which slows the loader several times, the limit is five seconds).
 func TestLoadLarge(t *testing.T) {
 	fsys := modeltest.Large(10, 50)
+	limit := time.Second
+	if raceEnabled {
+		limit = 5 * time.Second
+	}
 	// The best of up to five runs, so that a busy moment of a shared
 	// machine does not fail the test; a loader that is really too slow
 	// fails every run.
@@ -40,7 +45,7 @@ func TestLoadLarge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if elapsed < time.Second {
+		if elapsed < limit {
 			break
 		}
 	}
@@ -58,8 +63,8 @@ func TestLoadLarge(t *testing.T) {
 	if got := len(app.Pages()); got != 1000 {
 		t.Errorf("%d pages, want 1000", got)
 	}
-	if elapsed > time.Second {
-		t.Errorf("loading took %s, want under 1s", elapsed)
+	if elapsed > limit {
+		t.Errorf("loading took %s, want under %s", elapsed, limit)
 	}
 	t.Logf("loaded in %s", elapsed)
 }

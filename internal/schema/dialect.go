@@ -94,6 +94,9 @@ func (postgres) Name() string { return "postgres" }
 // Rebind numbers the placeholders: ? becomes $1, $2, … in order. Shared SQL
 // never holds a '?' elsewhere: no literal text is ever spliced into it.
 func (postgres) Rebind(sql string) string {
+	if strings.IndexByte(sql, '?') < 0 {
+		return sql // nothing to do, or already rebound
+	}
 	var b strings.Builder
 	n := 0
 	for i := 0; i < len(sql); i++ {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,9 +54,8 @@ type ListOptions struct {
 
 // row is an object with the rights the caller has on it.
 type row struct {
-	obj         *store.Object
-	read, write bits
-	del         bool
+	obj *store.Object
+	rights
 	// hidden marks References whose target the caller may not see;
 	// visibleSets holds the visible part of reference sets (absent when
 	// the caller sees every object of the target).
@@ -147,7 +147,7 @@ func (rs *roleSet) anyRule(y *model.Entity, alias string, keep func(*rule) bool)
 	}
 	var fs []*xpath.Frag
 	for _, r := range er.rules {
-		if !keep(r) {
+		if !keep(r) || r.redundant(keep) {
 			continue
 		}
 		c, err := r.cond(rs.e, alias)
@@ -281,96 +281,250 @@ func (rs *roleSet) orderBy(x *model.Entity, keys []SortKey, guarded bool, alias 
 	return xpath.NewFrag(out, alias+"."+schema.Quote(schema.IDColumn)+" ASC"), nil
 }
 
-// query selects the rows of x matching where (which includes visibility),
-// with one boolean per conditional rule, from which each row's rights
-// follow.
-func (rq *request) query(tx *store.Tx, x *model.Entity, where, order *xpath.Frag, limit, offset int) ([]*row, error) {
+// readPlan is the statement that reads objects of one entity for one role
+// set and one shape of request, and what its columns mean. A plan is built
+// once per shape and kept: a request only renders it with its own values,
+// the tokens ([%CurrentUser%], dates) and the parameters (the id of a get,
+// the limit and offset of a list).
+type readPlan struct {
+	t     *schema.Table
+	scan  store.Scanner
+	q     statement // the rows
+	count statement // the number of rows, without limit (lists)
+	width int       // member columns (SelectColumns) at the start of a row
+	// literalLimit: LIMIT and OFFSET are appended to the text per request
+	// rather than bound as parameters 1 and 2.
+	literalLimit bool
+	// One flag per rule whose condition the row must be tested for,
+	// after the member columns; then the link columns.
+	flags []ruleFlag
+	links []linkCol
+	// base are the rights of every row of a type: rules without a
+	// condition, and rules that hold wherever the object is visible.
+	base map[*model.Entity]*rights
+}
+
+type ruleFlag struct {
+	y *model.Entity
+	r *rule
+}
+
+// rights are what some rules grant on one object.
+type rights struct {
+	read, write bits
+	del         bool
+}
+
+func newRights(n int) rights {
+	w := (n + 63) / 64
+	b := make(bits, 2*w) // one allocation for both
+	return rights{read: b[:w:w], write: b[w:]}
+}
+
+func (g *rights) grant(r *rule) {
+	g.read.or(r.read)
+	g.write.or(r.write)
+	g.del = g.del || r.del
+}
+
+func (g *rights) grantAll(o rights) {
+	g.read.or(o.read)
+	g.write.or(o.write)
+	g.del = g.del || o.del
+}
+
+// isSet reads a flag column: 1 when the condition held.
+func isSet(v any) bool {
+	switch v := v.(type) {
+	case int64:
+		return v != 0
+	case int32:
+		return v != 0
+	case bool:
+		return v
+	}
+	return false
+}
+
+// maxPlans bounds the plans kept per role set: client constraints can
+// make shapes without end. When it is reached the plans are dropped and
+// built again as requests come.
+const maxPlans = 512
+
+// plan returns the plan kept under key, building and keeping it on first
+// use; an empty key is built and not kept.
+func (rs *roleSet) plan(key string, build func() (*readPlan, error)) (*readPlan, error) {
+	if key != "" {
+		rs.plansMu.Lock()
+		p := rs.plans[key]
+		rs.plansMu.Unlock()
+		if p != nil {
+			return p, nil
+		}
+	}
+	p, err := build()
+	if err != nil || key == "" {
+		return p, err
+	}
+	rs.plansMu.Lock()
+	defer rs.plansMu.Unlock()
+	if len(rs.plans) >= maxPlans {
+		clear(rs.plans)
+	}
+	rs.plans[key] = p
+	return p, nil
+}
+
+// newPlan builds the statement that selects the rows of x matching where,
+// which must include rs.Visible(x, "t0"), in order; limited adds LIMIT
+// and OFFSET as parameters 1 and 2. Besides the members, each row carries
+// a flag per rule that may or may not apply to it (the row's rights follow
+// from them) and the link columns.
+func (rq *request) newPlan(x *model.Entity, where, order *xpath.Frag, limited bool) (*readPlan, error) {
 	e, rs := rq.e, rq.rs
 	t := e.st.Map.Table(x)
 	const alias = "t0"
-	sel := xpath.NewFrag(strings.Join(e.st.SelectColumns(t, alias), ", "))
-	type ruleCol struct {
-		y *model.Entity
-		r *rule
-	}
-	var cols []ruleCol
+	columns := e.st.SelectColumns(t, alias)
+	p := &readPlan{t: t, scan: e.st.Scanner(t), width: len(columns), base: map[*model.Entity]*rights{}}
+	sel := xpath.NewFrag(strings.Join(columns, ", "))
 	for _, y := range e.types(x) {
 		er := rs.entities[y]
-		if er == nil || er.open {
+		if er == nil {
 			continue
 		}
+		base := newRights(len(er.members))
+		p.base[y] = &base
+		if er.open {
+			for i, m := range er.members {
+				if !neverReadable(m) {
+					base.read.set(i)
+				}
+				if !neverWritable(m) {
+					base.write.set(i)
+				}
+			}
+			base.del = true
+			continue
+		}
+		holds := rs.holdWhereVisible(y)
 		for _, r := range er.rules {
+			if r.always() || holds[r] {
+				base.grant(r)
+				continue
+			}
 			c, err := r.cond(e, alias)
 			if err != nil {
 				return nil, err
 			}
-			if c != nil {
-				sel = xpath.NewFrag(sel, ", CASE WHEN ", c, " THEN 1 ELSE 0 END")
-				cols = append(cols, ruleCol{y, r})
-			}
+			sel = xpath.NewFrag(sel, ", CASE WHEN ", c, " THEN 1 ELSE 0 END")
+			p.flags = append(p.flags, ruleFlag{y, r})
 		}
 	}
-	links, sel := rq.linkColumns(x, alias, sel)
-	q := xpath.NewFrag("SELECT ", sel, " FROM "+schema.Quote(t.Name)+" "+alias+" WHERE ", where, " ORDER BY ", order)
-	if limit > 0 {
-		q = xpath.NewFrag(q, " LIMIT "+strconv.Itoa(limit)+" OFFSET "+strconv.Itoa(offset))
+	p.links, sel = rq.linkColumns(x, alias, sel)
+	from := " FROM " + schema.Quote(t.Name) + " " + alias + " WHERE "
+	q := xpath.NewFrag("SELECT ", sel, from, where, " ORDER BY ", order)
+	if limited && e.st.Dialect == schema.SQLite {
+		q = xpath.NewFrag(q, " LIMIT ", xpath.Arg{Param: 1}, " OFFSET ", xpath.Arg{Param: 2})
 	}
-	sql, args, err := q.SQL(rq.env)
+	// PostgreSQL plans a statement whose LIMIT is a parameter as if it
+	// read a tenth of the table, and then keeps planning it afresh on
+	// every run: there the numbers are written into the text (page).
+	p.literalLimit = limited && e.st.Dialect != schema.SQLite
+	p.q = e.statement(q)
+	p.count = e.statement(xpath.NewFrag("SELECT COUNT(*)"+from, where))
+	return p, nil
+}
+
+// statement is a query kept for many requests: rendered once, in the
+// store's dialect, unless its text depends on the request.
+type statement struct {
+	frag  *xpath.Frag
+	text  string
+	args  []xpath.Arg
+	fixed bool
+}
+
+func (e *Engine) statement(f *xpath.Frag) statement {
+	text, args, fixed := f.Template()
+	return statement{frag: f, text: e.st.Dialect.Rebind(text), args: args, fixed: fixed}
+}
+
+// render gives the statement's SQL and arguments for one request.
+func (s statement) render(env *xpath.Env, params ...any) (string, []any, error) {
+	if !s.fixed {
+		return s.frag.SQL(env, params...)
+	}
+	args, err := xpath.BindArgs(env, s.args, params...)
+	return s.text, args, err
+}
+
+// holdWhereVisible lists the rules of y that hold on every object of y
+// the caller sees: when one rule alone decides visibility, that rule and
+// the rules it implies. Their flags need not be selected.
+func (rs *roleSet) holdWhereVisible(y *model.Entity) map[*rule]bool {
+	shows := func(r *rule) bool { return r.shows }
+	var deciding []*rule
+	for _, r := range rs.entities[y].rules {
+		if r.shows && !r.redundant(shows) {
+			deciding = append(deciding, r)
+		}
+	}
+	if len(deciding) != 1 {
+		return nil
+	}
+	holds := map[*rule]bool{deciding[0]: true}
+	for _, o := range deciding[0].implies {
+		holds[o] = true
+	}
+	return holds
+}
+
+// query runs a plan and reads each row with the caller's rights on it.
+// The parameters are the id of a get, or the limit and offset of a list.
+func (rq *request) query(tx *store.Tx, p *readPlan, params ...any) ([]*row, error) {
+	rs := rq.rs
+	sql, args, err := p.q.render(rq.env, params...)
 	if err != nil {
 		return nil, err
+	}
+	if p.literalLimit {
+		sql += fmt.Sprintf(" LIMIT %d OFFSET %d", params[0], params[1])
 	}
 	rows, err := tx.Query(rq.ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	// One set of scan targets serves every row: ScanObject copies out.
+	vals := make([]any, p.width+len(p.flags)+len(p.links))
+	dst := make([]any, len(vals))
+	for i := range vals {
+		dst[i] = &vals[i]
+	}
+	flags, links := vals[p.width:p.width+len(p.flags)], vals[p.width+len(p.flags):]
 	var out []*row
 	for rows.Next() {
-		dst := store.ScanTargets(t)
-		n := len(dst)
-		flags := make([]int64, len(cols))
-		for i := range flags {
-			dst = append(dst, &flags[i])
-		}
-		linkVals := make([]any, len(links))
-		for i := range linkVals {
-			dst = append(dst, &linkVals[i])
-		}
 		if err := rows.Scan(dst...); err != nil {
 			return nil, err
 		}
-		obj, err := e.st.ScanObject(t, dst[:n])
+		obj, err := p.scan.Object(dst[:p.width])
 		if err != nil {
 			return nil, err
 		}
-		er := rs.entities[obj.Entity]
-		r := &row{obj: obj, read: newBits(len(er.members)), write: newBits(len(er.members))}
-		if err := r.setLinks(links, linkVals); err != nil {
+		base := p.base[obj.Entity]
+		if base == nil {
+			return nil, fmt.Errorf("security: no rules for %s", obj.Entity.QualifiedName())
+		}
+		n := len(rs.entities[obj.Entity].members)
+		r := &row{obj: obj, rights: newRights(n)}
+		r.grantAll(*base)
+		for i, f := range p.flags {
+			if f.y == obj.Entity && isSet(flags[i]) {
+				r.grant(f.r)
+			}
+		}
+		if err := r.setLinks(p.links, links); err != nil {
 			return nil, err
-		}
-		applied := map[*rule]bool{}
-		for i, c := range cols {
-			if c.y == obj.Entity && flags[i] != 0 {
-				applied[c.r] = true
-			}
-		}
-		for _, ru := range er.rules {
-			if er.open || ru.always() || applied[ru] {
-				r.read.or(ru.read)
-				r.write.or(ru.write)
-				r.del = r.del || ru.del
-			}
-		}
-		if er.open {
-			for i, m := range er.members {
-				if !neverReadable(m) {
-					r.read.set(i)
-				}
-				if !neverWritable(m) {
-					r.write.set(i)
-				}
-			}
-			r.del = true
 		}
 		out = append(out, r)
 	}
@@ -388,6 +542,7 @@ const (
 
 type linkCol struct {
 	a    *model.Association
+	name string // a's qualified name, the member's name
 	kind linkKind
 }
 
@@ -416,8 +571,15 @@ func (rq *request) linkColumns(x *model.Entity, alias string, sel *xpath.Frag) (
 					continue // stored references always name existing objects
 				}
 				ref := alias + "." + schema.Quote(e.st.Map.RefColumn(a).Name)
-				sel = xpath.NewFrag(sel, ", CASE WHEN "+ref+" IS NOT NULL AND EXISTS (SELECT 1 FROM "+target+" WHERE "+va+"."+schema.Quote(schema.IDColumn)+" = "+ref+" AND ", vis, ") THEN 1 ELSE 0 END")
-				links = append(links, linkCol{a, refVisible})
+				sel = xpath.NewFrag(sel, ", CASE WHEN "+ref+" IS NULL THEN 0")
+				if rs.seesSelf(a.To) {
+					// The common owner column: no lookup for the caller's own user.
+					sel = xpath.NewFrag(sel, " WHEN "+ref+" = ", xpath.Arg{Token: currentUser}, " THEN 1")
+				}
+				// A scalar subquery rather than EXISTS: PostgreSQL would turn
+				// EXISTS into a hash of every visible object of the target.
+				sel = xpath.NewFrag(sel, " WHEN (SELECT 1 FROM "+target+" WHERE "+va+"."+schema.Quote(schema.IDColumn)+" = "+ref+" AND ", vis, ") IS NOT NULL THEN 1 ELSE 0 END")
+				links = append(links, linkCol{a, a.QualifiedName(), refVisible})
 				continue
 			}
 			j := e.st.Map.Join(a)
@@ -428,26 +590,38 @@ func (rq *request) linkColumns(x *model.Entity, alias string, sel *xpath.Frag) (
 			to := ja + "." + schema.Quote(schema.ToColumn)
 			from := " FROM " + schema.Quote(j.Name) + " " + ja + " WHERE " + ja + "." + schema.Quote(schema.FromColumn) + " = " + id
 			sel = xpath.NewFrag(sel, ", (SELECT "+e.st.Dialect.AggregateIDs(to)+from+")")
-			links = append(links, linkCol{a, setAll})
+			links = append(links, linkCol{a, a.QualifiedName(), setAll})
 			if !vis.IsConst(true) {
-				sel = xpath.NewFrag(sel, ", (SELECT "+e.st.Dialect.AggregateIDs(to)+from+" AND EXISTS (SELECT 1 FROM "+target+" WHERE "+va+"."+schema.Quote(schema.IDColumn)+" = "+to+" AND ", vis, "))")
-				links = append(links, linkCol{a, setVisible})
+				sel = xpath.NewFrag(sel, ", (SELECT "+e.st.Dialect.AggregateIDs(to)+from+" AND (SELECT 1 FROM "+target+" WHERE "+va+"."+schema.Quote(schema.IDColumn)+" = "+to+" AND ", vis, ") IS NOT NULL)")
+				links = append(links, linkCol{a, a.QualifiedName(), setVisible})
 			}
 		}
 	}
 	return links, sel
 }
 
+// seesSelf reports whether the caller sees their own user object when it
+// is an object of x: every type of x has the built-in rule that shows it.
+func (rs *roleSet) seesSelf(x *model.Entity) bool {
+	for _, y := range rs.e.types(x) {
+		er := rs.entities[y]
+		if er == nil || !slices.ContainsFunc(er.rules, func(r *rule) bool { return r.self && r.shows }) {
+			return false
+		}
+	}
+	return true
+}
+
 // setLinks stores the link columns of one row.
 func (r *row) setLinks(links []linkCol, vals []any) error {
 	for i, l := range links {
-		name := l.a.QualifiedName()
+		name := l.name
 		if _, ok := r.obj.Values[name]; !ok {
 			continue // a member of another type of the hierarchy
 		}
 		switch l.kind {
 		case refVisible:
-			if n, _ := vals[i].(int64); n == 0 {
+			if !isSet(vals[i]) {
 				if r.hidden == nil {
 					r.hidden = map[*model.Association]bool{}
 				}
@@ -484,15 +658,19 @@ func parseIDs(v any) ([]int64, error) {
 	default:
 		return nil, fmt.Errorf("unexpected %T in an id list", v)
 	}
-	ids := []int64{}
-	for _, part := range strings.Split(s, ",") {
+	ids := make([]int64, 0, strings.Count(s, ",")+1)
+	for s != "" {
+		part, rest, _ := strings.Cut(s, ",")
 		n, err := strconv.ParseInt(part, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("bad id list %q", s)
+			return nil, fmt.Errorf("bad id list %q", v)
 		}
 		ids = append(ids, n)
+		s = rest
 	}
-	slices.Sort(ids)
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
+	}
 	return ids, nil
 }
 
@@ -541,27 +719,37 @@ func (e *Engine) List(ctx context.Context, c Caller, x *model.Entity, o ListOpti
 		return nil, 0, err
 	}
 	rq := e.request(ctx, c)
-	where, err := rq.listWhere(x, o)
+	p, err := rq.rs.plan(listKey(x, o), func() (*readPlan, error) {
+		where, err := rq.listWhere(x, o)
+		if err != nil {
+			return nil, err
+		}
+		keys, guarded := o.Sort, true
+		if len(keys) == 0 {
+			keys, guarded = o.PageSort, false
+		}
+		order, err := rq.rs.orderBy(x, keys, guarded, "t0")
+		if err != nil {
+			return nil, err
+		}
+		return rq.newPlan(x, where, order, true)
+	})
 	if err != nil {
 		return nil, 0, err
 	}
-	keys, guarded := o.Sort, true
-	if len(keys) == 0 {
-		keys, guarded = o.PageSort, false
-	}
-	order, err := rq.rs.orderBy(x, keys, guarded, "t0")
-	if err != nil {
-		return nil, 0, err
+	limit := int64(o.Limit)
+	if limit <= 0 {
+		limit = math.MaxInt64
 	}
 	var results []*Result
 	count := 0
 	err = e.st.Read(ctx, func(tx *store.Tx) error {
-		rows, err := rq.query(tx, x, where, order, o.Limit, o.Offset)
+		rows, err := rq.query(tx, p, limit, int64(o.Offset))
 		if err != nil {
 			return err
 		}
 		if o.Count {
-			sql, args, err := xpath.NewFrag("SELECT COUNT(*) FROM "+schema.Quote(e.st.Map.Table(x).Name)+" t0 WHERE ", where).SQL(rq.env)
+			sql, args, err := p.count.render(rq.env)
 			if err != nil {
 				return err
 			}
@@ -569,10 +757,46 @@ func (e *Engine) List(ctx context.Context, c Caller, x *model.Entity, o ListOpti
 				return err
 			}
 		}
-		results, err = rq.results(tx, rows)
-		return err
+		results = rq.results(rows)
+		return nil
 	})
 	return results, count, err
+}
+
+// listKey names the shape of a list request, under which its plan is
+// kept: everything of the options that the statement's text depends on.
+// A list of given ids is not kept ("").
+func listKey(x *model.Entity, o ListOptions) string {
+	if o.IDs != nil {
+		return ""
+	}
+	var b strings.Builder
+	field := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	field("list")
+	field(x.QualifiedName())
+	field(o.XPath)
+	field(o.Search)
+	for _, m := range o.SearchMembers {
+		field(m)
+	}
+	sortKeys := func(keys []SortKey) {
+		field(strconv.Itoa(len(keys)))
+		for _, k := range keys {
+			field(k.Member)
+			field(strconv.FormatBool(k.Desc))
+		}
+	}
+	sortKeys(o.Sort)
+	sortKeys(o.PageSort)
+	if o.PageXPath != nil {
+		field(o.PageXPath.Entity.QualifiedName())
+		field(o.PageXPath.Source)
+	}
+	return b.String()
 }
 
 // listWhere is the WHERE of a list: type, visibility, the page's
@@ -629,19 +853,22 @@ func (e *Engine) Get(ctx context.Context, c Caller, x *model.Entity, id int64) (
 		if err != nil {
 			return err
 		}
-		out, err := rq.results(tx, []*row{r})
-		if err == nil {
-			res = out[0]
-		}
-		return err
+		res = rq.results([]*row{r})[0]
+		return nil
 	})
 	return res, err
 }
 
 // getRow reads one visible object with its rights.
 func (rq *request) getRow(tx *store.Tx, x *model.Entity, id int64) (*row, error) {
-	where := rq.e.andFrags(xpath.NewFrag("t0."+schema.Quote(schema.IDColumn)+" = ", xpath.Arg{Value: id}), rq.e.typeFilter(x, "t0"), rq.rs.Visible(x, "t0"))
-	rows, err := rq.query(tx, x, where, xpath.NewFrag("t0."+schema.Quote(schema.IDColumn)), 0, 0)
+	p, err := rq.rs.plan("get:"+x.QualifiedName(), func() (*readPlan, error) {
+		where := rq.e.andFrags(xpath.NewFrag("t0."+schema.Quote(schema.IDColumn)+" = ", xpath.Arg{Param: 1}), rq.e.typeFilter(x, "t0"), rq.rs.Visible(x, "t0"))
+		return rq.newPlan(x, where, xpath.NewFrag("t0."+schema.Quote(schema.IDColumn)), false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := rq.query(tx, p, id)
 	if err != nil {
 		return nil, err
 	}
@@ -682,33 +909,68 @@ func (rq *request) visibleIDs(tx *store.Tx, x *model.Entity, ids []int64) (map[i
 }
 
 // results strips what the caller may not read and hides invisible
-// associated objects, as the list query computed them.
-func (rq *request) results(_ *store.Tx, rows []*row) ([]*Result, error) {
+// associated objects, as the list query computed them. It takes over the
+// rows' values.
+func (rq *request) results(rows []*row) []*Result {
 	out := make([]*Result, len(rows))
 	for ri, r := range rows {
 		er := rq.rs.entities[r.obj.Entity]
-		res := &Result{ID: r.obj.ID, Entity: r.obj.Entity, Values: map[string]any{}, Readable: map[string]bool{}, Writable: map[string]bool{}, CanDelete: r.del}
+		vals := r.obj.Values
 		for i, m := range er.members {
-			if r.write.has(i) {
-				res.Writable[m.Name] = true
-			}
 			if !r.read.has(i) {
+				delete(vals, m.Name)
 				continue
 			}
-			res.Readable[m.Name] = true
-			v := r.obj.Values[m.Name]
 			if a := m.Association; a != nil {
 				if a.Type == model.Reference && r.hidden[a] {
-					v = int64(0)
+					vals[m.Name] = int64(0)
 				} else if ids, ok := r.visibleSets[a]; ok {
-					v = ids
+					vals[m.Name] = ids
 				}
 			}
-			res.Values[m.Name] = v
 		}
-		out[ri] = res
+		readable, writable := rq.rs.memberMaps(er, r.read, r.write)
+		out[ri] = &Result{ID: r.obj.ID, Entity: r.obj.Entity, Values: vals, Readable: readable, Writable: writable, CanDelete: r.del}
 	}
-	return out, nil
+	return out
+}
+
+// memberMaps returns the Readable and Writable maps of a Result with these
+// rights. Results share them (they are never changed), so that a list
+// builds one pair per combination of rights rather than one per object.
+func (rs *roleSet) memberMaps(er *entityRules, read, write bits) (readable, writable map[string]bool) {
+	build := func() (map[string]bool, map[string]bool) {
+		readable, writable = map[string]bool{}, map[string]bool{}
+		for i, m := range er.members {
+			if read.has(i) {
+				readable[m.Name] = true
+			}
+			if write.has(i) {
+				writable[m.Name] = true
+			}
+		}
+		return readable, writable
+	}
+	if len(read) > len(memberMapKey{}.read) {
+		return build()
+	}
+	k := memberMapKey{entity: er.entity}
+	copy(k.read[:], read)
+	copy(k.write[:], write)
+	if v, ok := rs.memberMapCache.Load(k); ok {
+		m := v.([2]map[string]bool)
+		return m[0], m[1]
+	}
+	readable, writable = build()
+	rs.memberMapCache.Store(k, [2]map[string]bool{readable, writable})
+	return readable, writable
+}
+
+// memberMapKey names the rights behind a pair of member maps, for
+// entities of up to 256 members (larger ones build their maps each time).
+type memberMapKey struct {
+	entity      *model.Entity
+	read, write [4]uint64
 }
 
 // idIn is "t0.id IN (ids…)"; an empty list matches nothing.

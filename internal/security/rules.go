@@ -2,6 +2,7 @@ package security
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -21,6 +22,10 @@ type roleSet struct {
 	grantIDs      []int64
 	manageNoRoles bool
 	pages         map[*model.Page]bool
+
+	plansMu        sync.Mutex
+	plans          map[string]*readPlan // by listKey or "get:" and entity
+	memberMapCache sync.Map             // memberMapKey -> [2]map[string]bool
 }
 
 // entityRules are the rules of one entity for one role set: rules(u,E).
@@ -47,6 +52,13 @@ type rule struct {
 	// which may describe their condition in xpathText.
 	source    *model.AccessRule
 	xpathText string
+	// conjuncts are the terms of the rule's xpath in canonical form, and
+	// implies the other rules of the entity whose conjuncts are among
+	// them: whenever this rule applies, those do too.
+	conjuncts []string
+	implies   []*rule
+	// self is the built-in rule that shows users their own object.
+	self bool
 
 	mu   sync.Mutex
 	frag map[string]*xpath.Frag // compiled condition per row alias
@@ -86,7 +98,7 @@ func declaredOn(m *model.Member) *model.Entity {
 
 // compile builds the rule set of some user roles. e.mu is held.
 func (e *Engine) compile(userRoles []*model.UserRole) *roleSet {
-	rs := &roleSet{e: e, userRoles: userRoles, entities: map[*model.Entity]*entityRules{}, grantable: map[*model.UserRole]bool{}}
+	rs := &roleSet{e: e, userRoles: userRoles, entities: map[*model.Entity]*entityRules{}, grantable: map[*model.UserRole]bool{}, plans: map[string]*readPlan{}}
 	for _, ur := range userRoles {
 		for _, g := range ur.ManageableRoles {
 			rs.grantable[g] = true
@@ -121,6 +133,13 @@ func (e *Engine) compile(userRoles []*model.UserRole) *roleSet {
 			er.newRead.or(r.read)
 			er.newWrite.or(r.write)
 			er.create = er.create || r.createFlag
+		}
+		for _, r := range er.rules {
+			for _, o := range er.rules {
+				if o != r && o.conjuncts != nil && r.conjuncts != nil && subset(o.conjuncts, r.conjuncts) {
+					r.implies = append(r.implies, o)
+				}
+			}
 		}
 		if e.level == model.LevelOff {
 			er.open = true
@@ -180,6 +199,9 @@ func (rs *roleSet) rulesOf(ent *model.Entity, roles map[*model.ModuleRole]bool) 
 					continue
 				}
 				r.bound = b
+				if c, err := xpath.Parse(ar.XPath.Text); err == nil {
+					r.conjuncts = c.Conjuncts()
+				}
 			}
 			out = append(out, r)
 		}
@@ -231,9 +253,12 @@ func (rs *roleSet) userRules(members []*model.Member) []*rule {
 		return model.None
 	})
 	own.xpathText = "[id = '[%CurrentUser%]']"
-	current := &xpath.TokenLit{Token: "CurrentUser"}
+	own.self = true
+	// A model rule with the same xpath (common on the user entity of an
+	// app) makes this one redundant in the retrieve filter.
+	own.conjuncts = []string{"id = '[%CurrentUser%]'"}
 	own.builtin = func(alias string) *xpath.Frag {
-		return xpath.NewFrag(alias+"."+schema.Quote(schema.IDColumn)+" = ", xpath.Arg{Token: current})
+		return xpath.NewFrag(alias+"."+schema.Quote(schema.IDColumn)+" = ", xpath.Arg{Token: currentUser})
 	}
 	out := []*rule{own}
 	if len(rs.grantIDs) == 0 && !rs.manageNoRoles {
@@ -280,6 +305,31 @@ func (rs *roleSet) managedCondition(alias string) *xpath.Frag {
 		f = xpath.NewFrag(f, " AND EXISTS (SELECT 1 FROM "+j+" mk WHERE mk."+from+" = "+id+")")
 	}
 	return xpath.NewFrag(f, ")")
+}
+
+// currentUser is the [%CurrentUser%] token of the built-in rules.
+var currentUser = &xpath.TokenLit{Token: "CurrentUser"}
+
+// subset reports whether every string of a is in b.
+func subset(a, b []string) bool {
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// redundant reports whether r adds nothing to a disjunction of the rules
+// that pass keep: another of them holds whenever r holds (of two rules with
+// the same conjuncts, the first is kept).
+func (r *rule) redundant(keep func(*rule) bool) bool {
+	for _, o := range r.implies {
+		if keep(o) && (o.id < r.id || !slices.Contains(o.implies, r)) {
+			return true
+		}
+	}
+	return false
 }
 
 // cond is the rule's condition on the row alias, nil when it always holds.

@@ -209,11 +209,7 @@ func (rq *request) reread(tx *store.Tx, x *model.Entity, id int64) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	out, err := rq.results(tx, []*row{r})
-	if err != nil {
-		return nil, err
-	}
-	return out[0], nil
+	return rq.results([]*row{r})[0], nil
 }
 
 // Update changes the given members of object id (declared as x).

@@ -160,45 +160,107 @@ func ScanTargets(t *schema.Table) []any {
 // ScanObject decodes a row read with SelectColumns (dst from ScanTargets)
 // into an object of its own entity. Reference sets are loaded by LoadSets.
 func (s *Store) ScanObject(t *schema.Table, dst []any) (*Object, error) {
+	return s.Scanner(t).Object(dst)
+}
+
+// Scanner decodes rows of one table; keep it to decode many.
+type Scanner struct {
+	s     *Store
+	plans map[string]*scanPlan // by the value of the type column
+}
+
+// Scanner returns the scanner of table t.
+func (s *Store) Scanner(t *schema.Table) Scanner { return Scanner{s, s.scanPlans(t)} }
+
+// Object decodes a row read with SelectColumns (dst from ScanTargets) into
+// an object of its own entity.
+func (sc Scanner) Object(dst []any) (*Object, error) {
+	s := sc.s
 	id, err := asInt(*(dst[0].(*any)))
 	if err != nil {
 		return nil, err
 	}
-	typeName, _ := (*(dst[1].(*any))).(string)
-	if b, ok := (*(dst[1].(*any))).([]byte); ok {
-		typeName = string(b)
+	typ := *(dst[1].(*any))
+	var plan *scanPlan
+	switch typ := typ.(type) {
+	case string:
+		plan = sc.plans[typ]
+	case []byte:
+		plan = sc.plans[string(typ)]
 	}
-	e := s.App.Entity(typeName)
-	if e == nil || s.Map.Table(e) != t {
-		return nil, fmt.Errorf("store: object %d has unknown type %q", id, typeName)
+	if plan == nil {
+		return nil, fmt.Errorf("store: object %d has unknown type %q", id, typ)
 	}
-	obj := &Object{ID: id, Entity: e, Values: map[string]any{}}
-	i := 2
-	byCol := map[*schema.Column]any{}
-	for _, c := range t.Columns {
-		if c.Shadow || c.Name == schema.IDColumn || c.Name == schema.TypeColumn {
-			continue
-		}
-		byCol[c] = *(dst[i].(*any))
-		i++
-	}
-	for _, m := range e.Members() {
+	obj := &Object{ID: id, Entity: plan.entity, Values: make(map[string]any, len(plan.members))}
+	for _, p := range plan.members {
+		m := p.m
 		switch {
 		case m.Attribute != nil:
-			col := s.Map.AttrColumn(m.Attribute)
-			v, err := s.decode(m.Attribute, byCol[col])
+			v, err := s.decode(m.Attribute, *(dst[p.col].(*any)))
 			if err != nil {
 				return nil, fmt.Errorf("store: %s of object %d: %w", m.Name, id, err)
 			}
 			obj.Values[m.Name] = v
-		case m.Association.Type == model.Reference:
-			ref, _ := asInt(byCol[s.Map.RefColumn(m.Association)])
-			obj.Values[m.Name] = ref
+		case p.col >= 0:
+			v := *(dst[p.col].(*any))
+			if _, ok := v.(int64); !ok {
+				ref, _ := asInt(v)
+				v = ref
+			}
+			obj.Values[m.Name] = v
 		default:
 			obj.Values[m.Name] = []int64{}
 		}
 	}
 	return obj, nil
+}
+
+// scanPlan says where a row of SelectColumns holds each member of one
+// entity of the table.
+type scanPlan struct {
+	entity  *model.Entity
+	members []memberColumn
+}
+
+// memberColumn is the index of a member's column, -1 for a reference set
+// (which has none).
+type memberColumn struct {
+	m   *model.Member
+	col int
+}
+
+// scanPlans gives the scan plan of each entity stored in table t, by the
+// value of its type column; computed once per table.
+func (s *Store) scanPlans(t *schema.Table) map[string]*scanPlan {
+	if p, ok := s.scans.Load(t); ok {
+		return p.(map[string]*scanPlan)
+	}
+	index := map[*schema.Column]int{}
+	i := 2 // after id and type
+	for _, c := range t.Columns {
+		if c.Shadow || c.Name == schema.IDColumn || c.Name == schema.TypeColumn {
+			continue
+		}
+		index[c] = i
+		i++
+	}
+	plans := map[string]*scanPlan{}
+	for _, e := range t.Entities {
+		p := &scanPlan{entity: e}
+		for _, m := range e.Members() {
+			col := -1
+			switch {
+			case m.Attribute != nil:
+				col = index[s.Map.AttrColumn(m.Attribute)]
+			case m.Association.Type == model.Reference:
+				col = index[s.Map.RefColumn(m.Association)]
+			}
+			p.members = append(p.members, memberColumn{m, col})
+		}
+		plans[e.QualifiedName()] = p
+	}
+	s.scans.Store(t, plans)
+	return plans
 }
 
 func asInt(v any) (int64, error) {
@@ -251,6 +313,9 @@ func (s *Store) decode(a *model.Attribute, v any) (any, error) {
 		return nil, fmt.Errorf("bad boolean %v", v)
 	case model.TypeBinary:
 		return v, nil
+	}
+	if _, ok := v.(int64); ok {
+		return v, nil // as scanned: no new allocation
 	}
 	return asInt(v)
 }

@@ -27,6 +27,7 @@ type Store struct {
 	writeMu sync.Mutex
 
 	incomingCache sync.Map // *model.Entity -> []*model.Association
+	scans         sync.Map // *schema.Table -> map[string]*scanPlan
 
 	stmts     sync.Map // SQL -> *sql.Stmt, for reads
 	stmtCount atomic.Int64
@@ -140,6 +141,9 @@ const maxCachedStatements = 512
 // cachedRead returns the prepared statement of a read query, preparing and
 // keeping it the first time; nil when the cache is full.
 func (s *Store) cachedRead(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s.Dialect == schema.Postgres {
+		return nil, nil // pgx keeps its own statements, per connection
+	}
 	if c, ok := s.stmts.Load(query); ok && c.(cachedStmt).db == s.DB {
 		return c.(cachedStmt).stmt, nil
 	}

@@ -26,10 +26,13 @@ type fpart struct {
 	els     *Frag
 }
 
-// Arg is a bind argument: a value, or a token resolved per request.
+// Arg is a bind argument: a value, a token resolved per request, or (when
+// Param > 0) the request's parameter number Param, given to SQL. Tokens
+// and parameters let a fragment be built once and rendered per request.
 type Arg struct {
 	Value any
 	Token *TokenLit
+	Param int
 }
 
 func sqlText(s string) *Frag { return &Frag{parts: []fpart{{text: s}}} }
@@ -73,15 +76,16 @@ func build(items ...any) *Frag { return (&Frag{}).add(items...) }
 func NewFrag(items ...any) *Frag { return build(items...) }
 
 // SQL renders the fragment for one request: the SQL text with '?'
-// placeholders and its arguments. Callers rebind for their dialect.
-func (f *Frag) SQL(env *Env) (string, []any, error) {
+// placeholders and its arguments, params filling the Param arguments.
+// Callers rebind for their dialect.
+func (f *Frag) SQL(env *Env, params ...any) (string, []any, error) {
 	var b strings.Builder
 	var args []any
-	err := f.render(env, &b, &args)
+	err := f.render(env, params, &b, &args)
 	return b.String(), args, err
 }
 
-func (f *Frag) render(env *Env, b *strings.Builder, args *[]any) error {
+func (f *Frag) render(env *Env, params []any, b *strings.Builder, args *[]any) error {
 	for _, p := range f.parts {
 		switch {
 		case p.ifEmpty != nil:
@@ -93,25 +97,67 @@ func (f *Frag) render(env *Env, b *strings.Builder, args *[]any) error {
 			if v == 0 {
 				next = p.then
 			}
-			if err := next.render(env, b, args); err != nil {
+			if err := next.render(env, params, b, args); err != nil {
 				return err
 			}
 		case p.arg != nil:
 			b.WriteString(p.text)
-			if p.arg.Token != nil {
-				v, err := env.TokenValue(p.arg.Token)
-				if err != nil {
-					return err
-				}
-				*args = append(*args, v)
-			} else {
-				*args = append(*args, p.arg.Value)
+			v, err := p.arg.value(env, params)
+			if err != nil {
+				return err
 			}
+			*args = append(*args, v)
 		default:
 			b.WriteString(p.text)
 		}
 	}
 	return nil
+}
+
+// value is the argument's value in one request.
+func (a *Arg) value(env *Env, params []any) (any, error) {
+	switch {
+	case a.Param > 0:
+		if a.Param > len(params) {
+			return nil, fmt.Errorf("frag: parameter %d is not given", a.Param)
+		}
+		return params[a.Param-1], nil
+	case a.Token != nil:
+		v, err := env.TokenValue(a.Token)
+		return v, err
+	}
+	return a.Value, nil
+}
+
+// Template returns the fragment's SQL text and its arguments when the
+// text is the same in every request (no part depends on whether a token
+// is empty), so that it can be kept and only the arguments computed per
+// request, with BindArgs; ok is false otherwise.
+func (f *Frag) Template() (text string, args []Arg, ok bool) {
+	var b strings.Builder
+	for _, p := range f.parts {
+		switch {
+		case p.ifEmpty != nil:
+			return "", nil, false
+		case p.arg != nil:
+			args = append(args, *p.arg)
+		}
+		b.WriteString(p.text)
+	}
+	return b.String(), args, true
+}
+
+// BindArgs computes the arguments of a template for one request.
+func BindArgs(env *Env, args []Arg, params ...any) ([]any, error) {
+	out := make([]any, len(args))
+	for i := range args {
+		v, err := args[i].value(env, params)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
 // ifTokenEmpty chooses between two fragments per request.
@@ -148,9 +194,12 @@ func (f *Frag) display(b *strings.Builder, args *[]string) {
 			p.els.display(b, args)
 		case p.arg != nil:
 			b.WriteString(p.text)
-			if p.arg.Token != nil {
+			switch {
+			case p.arg.Param > 0:
+				*args = append(*args, fmt.Sprintf("parameter %d", p.arg.Param))
+			case p.arg.Token != nil:
 				*args = append(*args, Format(p.arg.Token))
-			} else {
+			default:
 				*args = append(*args, fmt.Sprintf("%#v", p.arg.Value))
 			}
 		default:

@@ -342,6 +342,28 @@ func TestFormat(t *testing.T) {
 	}
 }
 
+func TestConjuncts(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want []string
+	}{
+		{`[a = 1]`, []string{"a = 1"}},
+		{`[a=1][ b = 2 ]`, []string{"a = 1", "b = 2"}},
+		{`[a = 1 and (b = 2 and c = 3)]`, []string{"a = 1", "b = 2", "c = 3"}},
+		// An or, or an and under a not, is one term.
+		{`[a = 1 or b = 2][not(a = 1 and b = 2)]`, []string{"a = 1 or b = 2", "not(a = 1 and b = 2)"}},
+		{"[M.A/M.B[x = 1 and y = 2]]", []string{"M.A/M.B[x = 1 and y = 2]"}},
+	} {
+		c, err := Parse(tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Conjuncts(); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Conjuncts(%q) = %q, want %q", tc.src, got, tc.want)
+		}
+	}
+}
+
 // dump renders a tree, columns included, for failure messages.
 func dump(c *Constraint) string {
 	b, _ := json.Marshal(c)

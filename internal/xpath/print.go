@@ -131,3 +131,25 @@ func (p *printer) path(n *Path) {
 		p.WriteString(n.Attr)
 	}
 }
+
+// Conjuncts lists the terms that must all hold for the constraint to hold,
+// each in canonical form: the brackets, with every `and` flattened. A
+// constraint whose conjuncts include all those of another implies it, which
+// lets a caller drop a disjunct that adds nothing (`A or (A and B)` is A).
+func (c *Constraint) Conjuncts() []string {
+	var out []string
+	var walk func(e Expr)
+	walk = func(e Expr) {
+		if a, ok := e.(*And); ok {
+			for _, t := range a.Terms {
+				walk(t)
+			}
+			return
+		}
+		out = append(out, Format(e))
+	}
+	for _, e := range c.Brackets {
+		walk(e)
+	}
+	return out
+}
