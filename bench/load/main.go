@@ -373,8 +373,8 @@ func seed(ctx context.Context, rt *runtime.Runtime, users, expenses int) ([]*see
 		if err != nil {
 			return nil, fmt.Errorf("reading a seeded expense: %w", err)
 		}
-		if r.Values["Description"] != "Taxi 0" || r.Values["System.owner"] != u.id || r.Values["Number"] != int64(1) {
-			return nil, fmt.Errorf("a seeded expense reads back as %v", r.Values)
+		if v := r.Values; v.Value("Description") != "Taxi 0" || v.Value("System.owner") != u.id || v.Value("Number") != int64(1) {
+			return nil, fmt.Errorf("a seeded expense reads back as %v", v.Map())
 		}
 	}
 	for _, u := range out {

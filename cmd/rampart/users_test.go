@@ -326,8 +326,8 @@ func TestUsersBlockUnblock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if obj.Values["Blocked"] != true || obj.Values["BlockedSince"] != nil {
-		t.Errorf("blocked user: %v", obj.Values)
+	if obj.Values.Value("Blocked") != true || obj.Values.Value("BlockedSince") != nil {
+		t.Errorf("blocked user: %v", obj.Values.Map())
 	}
 	rt.Close()
 
@@ -369,8 +369,8 @@ func TestUsersUnblockLockout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := obj.Values["FailedLogins"].(int64); n != 0 || obj.Values["BlockedSince"] != nil {
-		t.Errorf("after unblock: %v", obj.Values)
+	if n, _ := obj.Values.Value("FailedLogins").(int64); n != 0 || obj.Values.Value("BlockedSince") != nil {
+		t.Errorf("after unblock: %v", obj.Values.Map())
 	}
 	if !signIn(t, rt, "alice", goodPassword) {
 		t.Error("cannot sign in after unblock")
@@ -428,8 +428,8 @@ func TestUsersDelete(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the deleted user's expense: %v", err)
 	}
-	if ref, _ := obj.Values[model.SystemOwner].(int64); ref != 0 {
-		t.Errorf("owner not cleared: %v", obj.Values[model.SystemOwner])
+	if ref, _ := obj.Values.Value(model.SystemOwner).(int64); ref != 0 {
+		t.Errorf("owner not cleared: %v", obj.Values.Value(model.SystemOwner))
 	}
 	rt.Close()
 	if out := mustRun(t, "users", "list", app); out != "bob\tEmployee\tactive\t-\n" {

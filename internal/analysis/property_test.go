@@ -292,7 +292,7 @@ func propCheck(t *testing.T, seed uint64, stats *propStats) {
 			t.Fatal(err)
 		}
 		for _, o := range rs {
-			data.types[o.ID], data.vals[o.ID] = o.Entity, o.Values
+			data.types[o.ID], data.vals[o.ID] = o.Entity, o.Values.Map()
 		}
 	}
 

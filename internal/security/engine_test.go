@@ -165,8 +165,8 @@ func TestExampleApp(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Values["Status"] != "Approved" || r.Values["System.owner"] != f.employee.UserID() {
-				t.Errorf("re-read: %v", r.Values)
+			if r.Values.Value("Status") != "Approved" || r.Values.Value("System.owner") != f.employee.UserID() {
+				t.Errorf("re-read: %v", r.Values.Map())
 			}
 			if r.Writable["Description"] {
 				t.Errorf("Description writable on a submitted expense")
@@ -183,11 +183,11 @@ func TestExampleApp(t *testing.T) {
 			if err != nil || len(accs) != 1 || accs[0].ID != f.employee.UserID() {
 				t.Fatalf("employee accounts %v %v", ids(accs), err)
 			}
-			if _, ok := accs[0].Values["Password"]; ok {
+			if _, ok := accs[0].Values.Get("Password"); ok {
 				t.Errorf("password readable")
 			}
-			if accs[0].Values["Name"] != "emp" || accs[0].Values["FullName"] != "Full emp" {
-				t.Errorf("own account: %v", accs[0].Values)
+			if accs[0].Values.Value("Name") != "emp" || accs[0].Values.Value("FullName") != "Full emp" {
+				t.Errorf("own account: %v", accs[0].Values.Map())
 			}
 			// The manager manages Employees: sees emp and other, and itself.
 			accs, _, _ = e.List(ctx, f.manager, account, ListOptions{})

@@ -218,13 +218,13 @@ func (f *hfix) dump(t *testing.T) string {
 		}
 		for _, r := range rs {
 			fmt.Fprintf(&b, "%s %d:", r.Entity.QualifiedName(), r.ID)
-			keys := make([]string, 0, len(r.Values))
-			for k := range r.Values {
+			keys := make([]string, 0, r.Values.Len())
+			for k := range r.Values.All() {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				fmt.Fprintf(&b, " %s=%s", k, hShow(r.Values[k]))
+				fmt.Fprintf(&b, " %s=%s", k, hShow(r.Values.Value(k)))
 			}
 			b.WriteByte('\n')
 		}
@@ -262,7 +262,7 @@ func (f *hfix) stored(t *testing.T, entity, obj string) map[string]any {
 	if err != nil {
 		t.Fatalf("reading %s as the system: %v", obj, err)
 	}
-	return r.Values
+	return r.Values.Map()
 }
 
 // listCase is one list of a caller: its entity, options and the objects
@@ -515,7 +515,7 @@ func TestHostileReads(t *testing.T) {
 					}
 					for m, want := range c.values {
 						got := "-"
-						if v, ok := res.Values[m]; ok {
+						if v, ok := res.Values.Get(m); ok {
 							got = f.show(m, v)
 						}
 						if got != want {
@@ -642,8 +642,8 @@ var hostileWrites = []hWriteCase{
 			if st["Name"] != "Samuel" || st["Note"] != "n" || hShow(st["Salary"]) != "5000" {
 				t.Errorf("stored %v", st)
 			}
-			if res.Values["Name"] != "Samuel" || res.Values["Salary"] != nil {
-				t.Errorf("returned %v", res.Values)
+			if res.Values.Value("Name") != "Samuel" || res.Values.Value("Salary") != nil {
+				t.Errorf("returned %v", res.Values.Map())
 			}
 		}},
 	{name: "an unknown member", do: hUpdate("sam", hEmp, "E1", hVals("Name", "x", "Bonus", 1)), want: "bad"},
@@ -659,8 +659,8 @@ var hostileWrites = []hWriteCase{
 	{name: "create with createdDate", do: hCreate("hr", hEmp, hVals("Name", "New", "createdDate", int64(0))), want: "forbidden"},
 	{name: "create stamps the owner", do: hCreate("hr", hEmp, hVals("Name", "New", "Salary", hDec("10"))),
 		check: func(t *testing.T, f *hfix, res *Result) {
-			if res.Values["System.owner"] != f.id["hr"] || res.Values["createdDate"] == nil || res.Values["Number"] != int64(6) {
-				t.Errorf("created %v", res.Values)
+			if res.Values.Value("System.owner") != f.id["hr"] || res.Values.Value("createdDate") == nil || res.Values.Value("Number") != int64(6) {
+				t.Errorf("created %v", res.Values.Map())
 			}
 		}},
 
@@ -684,7 +684,7 @@ var hostileWrites = []hWriteCase{
 			if got := f.show("HR.Employee_Skill", f.stored(t, hEmp, "E1")["HR.Employee_Skill"]); got != "[K2 K3]" {
 				t.Errorf("stored skills %s, want [K2 K3]", got)
 			}
-			if got := f.show("HR.Employee_Skill", res.Values["HR.Employee_Skill"]); got != "[K3]" {
+			if got := f.show("HR.Employee_Skill", res.Values.Value("HR.Employee_Skill")); got != "[K3]" {
 				t.Errorf("returned skills %s, want [K3]", got)
 			}
 		}},
@@ -715,14 +715,14 @@ var hostileWrites = []hWriteCase{
 	{name: "create a contractor with a member its rules do not grant", do: hCreate("hr", "HR.Contractor", hVals("Name", "New", "Grade", 4)), want: "forbidden"},
 	{name: "create a contractor with a default value", do: hCreate("hr", "HR.Contractor", hVals("Name", "New", "Grade", 1, "Agency", "Beta")),
 		check: func(t *testing.T, f *hfix, res *Result) {
-			if res.Entity.QualifiedName() != "HR.Contractor" || res.Values["Agency"] != "Beta" {
-				t.Errorf("created %v %v", res.Entity.QualifiedName(), res.Values)
+			if res.Entity.QualifiedName() != "HR.Contractor" || res.Values.Value("Agency") != "Beta" {
+				t.Errorf("created %v %v", res.Entity.QualifiedName(), res.Values.Map())
 			}
 		}},
 	{name: "create under a create-only rule", do: hCreate("guest", "HR.Feedback", hVals()),
 		check: func(t *testing.T, f *hfix, res *Result) {
-			if len(res.Values) != 0 {
-				t.Errorf("a create-only rule returned %v", res.Values)
+			if res.Values.Len() != 0 {
+				t.Errorf("a create-only rule returned %v", res.Values.Map())
 			}
 			ctx := context.Background()
 			if _, err := f.e.Get(ctx, f.c["guest"], f.ent("HR.Feedback"), res.ID); !errors.Is(err, ErrNotFound) {
@@ -740,14 +740,14 @@ var hostileWrites = []hWriteCase{
 	{name: "rights are judged on stored values", do: hUpdate("hr", "HR.Review", "R1", hVals("Final", true, "Text", "final")),
 		check: func(t *testing.T, f *hfix, res *Result) {
 			// Re-read and judged on what was stored: now a final review.
-			if res.Values["Text"] != "final" || res.Writable["Text"] || res.CanDelete {
-				t.Errorf("returned %v writable %v delete %v", res.Values, res.Writable, res.CanDelete)
+			if res.Values.Value("Text") != "final" || res.Writable["Text"] || res.CanDelete {
+				t.Errorf("returned %v writable %v delete %v", res.Values.Map(), res.Writable, res.CanDelete)
 			}
 		}},
 	{name: "an object that becomes invisible is returned as its id", do: hUpdate("hr", "HR.Review", "R1", hVals("Confidential", true)),
 		check: func(t *testing.T, f *hfix, res *Result) {
-			if res.ID != f.id["R1"] || len(res.Values) != 0 {
-				t.Errorf("returned %v", res.Values)
+			if res.ID != f.id["R1"] || res.Values.Len() != 0 {
+				t.Errorf("returned %v", res.Values.Map())
 			}
 		}},
 
@@ -804,7 +804,7 @@ var hostileWrites = []hWriteCase{
 		}},
 	{name: "a manager sets a password", do: hUpdate("bob", hUser, "sam", hVals("Password", "a new long password")),
 		check: func(t *testing.T, f *hfix, res *Result) {
-			if _, ok := res.Values["Password"]; ok {
+			if _, ok := res.Values.Get("Password"); ok {
 				t.Errorf("password returned")
 			}
 			if !slices.Equal(f.changed, f.ids("sam")) {
@@ -824,8 +824,8 @@ var hostileWrites = []hWriteCase{
 	// Security level prototype: module rules are skipped, built-ins kept.
 	{name: "prototype: staff write salaries", level: model.LevelPrototype, do: hUpdate("sam", hEmp, "E2", hVals("Salary", hDec("1"))),
 		check: func(t *testing.T, f *hfix, res *Result) {
-			if hShow(res.Values["Salary"]) != "1" {
-				t.Errorf("returned %v", res.Values)
+			if hShow(res.Values.Value("Salary")) != "1" {
+				t.Errorf("returned %v", res.Values.Map())
 			}
 		}},
 	{name: "prototype: staff create", level: model.LevelPrototype, do: hCreate("sam", "HR.Secret", hVals("Code", "NEW"))},
@@ -842,8 +842,8 @@ var hostileWrites = []hWriteCase{
 	// Security level off: everything is open, objects get no owner.
 	{name: "off: anyone creates, without an owner", level: model.LevelOff, do: hCreate("norole", hEmp, hVals("Name", "Anon", "Salary", hDec("3"))),
 		check: func(t *testing.T, f *hfix, res *Result) {
-			if res.Values["System.owner"] != int64(0) || hShow(res.Values["Salary"]) != "3" {
-				t.Errorf("created %v", res.Values)
+			if res.Values.Value("System.owner") != int64(0) || hShow(res.Values.Value("Salary")) != "3" {
+				t.Errorf("created %v", res.Values.Map())
 			}
 		}},
 	{name: "off: anyone deletes", level: model.LevelOff, do: hDelete("guest", hEmp, "E3")},
@@ -1031,7 +1031,7 @@ func TestHostileLevels(t *testing.T) {
 						t.Fatal(err)
 					}
 					for _, m := range h.want {
-						if v, ok := r.Values[m]; ok {
+						if v, ok := r.Values.Get(m); ok {
 							t.Errorf("%q reads %s of %s: %v", h.who, m, h.xpath, v)
 						}
 					}

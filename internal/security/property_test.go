@@ -466,17 +466,17 @@ func (s *propScenario) checkResult(u *propUser, v *propView, r *Result, what str
 		s.fail("%v: %s: CanDelete of %s is %v, want %v\n%s", u, what, s.w.describe(r.ID), r.CanDelete, !r.CanDelete, s.explainRules(v, r.ID))
 		return
 	}
-	if len(r.Values) != len(r.Readable) {
-		s.fail("%v: %s: %s has values for %v but readable %v", u, what, s.w.describe(r.ID), propKeys(r.Values), propNames(r.Readable))
+	if r.Values.Len() != len(r.Readable) {
+		s.fail("%v: %s: %s has values for %v but readable %v", u, what, s.w.describe(r.ID), propKeys(r.Values.Map()), propNames(r.Readable))
 	}
 	for _, m := range o.Entity.Members() {
 		if !v.canRead(r.ID, m.Name) {
-			if _, ok := r.Values[m.Name]; ok {
+			if _, ok := r.Values.Get(m.Name); ok {
 				s.fail("%v: %s: unreadable member %s of %s was sent", u, what, m.Name, s.w.describe(r.ID))
 			}
 			continue
 		}
-		got, ok := r.Values[m.Name]
+		got, ok := r.Values.Get(m.Name)
 		want := v.value(r.ID, m)
 		if !ok || !propSameVal(got, want) {
 			s.fail("%v: %s: %s of %s is %s, want %s (stored %s)", u, what, m.Name, s.w.describe(r.ID), propShowVal(got), propShowVal(want), propShowVal(o.Values[m.Name]))
@@ -1013,8 +1013,8 @@ func (s *propScenario) checkReturned(u *propUser, what string, res *Result) {
 	}
 	v := s.view(u)
 	if !v.visible(res.ID) {
-		if len(res.Values) > 0 || len(res.Readable) > 0 {
-			s.fail("%v: %s returned values %v of an object the user can no longer see", u, what, propKeys(res.Values))
+		if res.Values.Len() > 0 || len(res.Readable) > 0 {
+			s.fail("%v: %s returned values %v of an object the user can no longer see", u, what, propKeys(res.Values.Map()))
 		}
 		return
 	}

@@ -20,7 +20,7 @@ import (
 type Result struct {
 	ID       int64
 	Entity   *model.Entity
-	Values   map[string]any
+	Values   Values
 	Readable map[string]bool
 	Writable map[string]bool
 	// CanDelete: some rule that applies to the object allows deleting it.
@@ -54,13 +54,27 @@ type ListOptions struct {
 
 // row is an object with the rights the caller has on it.
 type row struct {
-	obj *store.Object
+	id   int64
+	er   *entityRules // of the object's own entity
+	vals []any        // by position in er.members
+	obj  *store.Object
 	rights
 	// hidden marks References whose target the caller may not see;
 	// visibleSets holds the visible part of reference sets (absent when
 	// the caller sees every object of the target).
 	hidden      map[*model.Association]bool
 	visibleSets map[*model.Association][]int64
+}
+
+// object is the row as the store's writes take it.
+func (r *row) object() *store.Object {
+	if r.obj == nil {
+		r.obj = &store.Object{ID: r.id, Entity: r.er.entity, Values: make(map[string]any, len(r.vals))}
+		for i, m := range r.er.members {
+			r.obj.Values[m.Name] = r.vals[i]
+		}
+	}
+	return r.obj
 }
 
 // types lists x and its specializations that have a table.
@@ -299,6 +313,9 @@ type readPlan struct {
 	// after the member columns; then the link columns.
 	flags []ruleFlag
 	links []linkCol
+	// linkPos gives, per type, the member position of each link column's
+	// association (-1 where the type has no such member).
+	linkPos map[*model.Entity][]int
 	// base are the rights of every row of a type: rules without a
 	// condition, and rules that hold wherever the object is visible.
 	base map[*model.Entity]*rights
@@ -421,6 +438,19 @@ func (rq *request) newPlan(x *model.Entity, where, order *xpath.Frag, limited bo
 		}
 	}
 	p.links, sel = rq.linkColumns(x, alias, sel)
+	p.linkPos = map[*model.Entity][]int{}
+	for _, y := range e.types(x) {
+		if er := rs.entities[y]; er != nil {
+			pos := make([]int, len(p.links))
+			for k, l := range p.links {
+				pos[k] = -1
+				if i, ok := er.index[l.name]; ok {
+					pos[k] = i
+				}
+			}
+			p.linkPos[y] = pos
+		}
+	}
 	from := " FROM " + schema.Quote(t.Name) + " " + alias + " WHERE "
 	q := xpath.NewFrag("SELECT ", sel, from, where, " ORDER BY ", order)
 	if limited && e.st.Dialect == schema.SQLite {
@@ -507,23 +537,22 @@ func (rq *request) query(tx *store.Tx, p *readPlan, params ...any) ([]*row, erro
 		if err := rows.Scan(dst...); err != nil {
 			return nil, err
 		}
-		obj, err := p.scan.Object(dst[:p.width])
+		id, ent, vals, err := p.scan.Row(dst[:p.width])
 		if err != nil {
 			return nil, err
 		}
-		base := p.base[obj.Entity]
-		if base == nil {
-			return nil, fmt.Errorf("security: no rules for %s", obj.Entity.QualifiedName())
+		base, er := p.base[ent], rs.entities[ent]
+		if base == nil || er == nil {
+			return nil, fmt.Errorf("security: no rules for %s", ent.QualifiedName())
 		}
-		n := len(rs.entities[obj.Entity].members)
-		r := &row{obj: obj, rights: newRights(n)}
+		r := &row{id: id, er: er, vals: vals, rights: newRights(len(er.members))}
 		r.grantAll(*base)
 		for i, f := range p.flags {
-			if f.y == obj.Entity && isSet(flags[i]) {
+			if f.y == ent && isSet(flags[i]) {
 				r.grant(f.r)
 			}
 		}
-		if err := r.setLinks(p.links, links); err != nil {
+		if err := r.setLinks(p.links, p.linkPos[ent], links); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -570,6 +599,9 @@ func (rq *request) linkColumns(x *model.Entity, alias string, sel *xpath.Frag) (
 				if vis.IsConst(true) {
 					continue // stored references always name existing objects
 				}
+				if rs.refersToCaller(x, a) {
+					continue // the caller's own user object
+				}
 				ref := alias + "." + schema.Quote(e.st.Map.RefColumn(a).Name)
 				sel = xpath.NewFrag(sel, ", CASE WHEN "+ref+" IS NULL THEN 0")
 				if rs.seesSelf(a.To) {
@@ -600,6 +632,23 @@ func (rq *request) linkColumns(x *model.Entity, alias string, sel *xpath.Frag) (
 	return links, sel
 }
 
+// refersToCaller reports whether Reference a of every object of x the
+// caller sees names the caller's own user object, which the caller sees:
+// a rule that alone decides visibility says so, as the usual owner rule
+// [System.owner = '[%CurrentUser%]'] does.
+func (rs *roleSet) refersToCaller(x *model.Entity, a *model.Association) bool {
+	if len(x.AllSpecializations()) > 0 || !rs.seesSelf(a.To) {
+		return false
+	}
+	self := a.QualifiedName() + " = '[%CurrentUser%]'"
+	for r := range rs.holdWhereVisible(x) {
+		if slices.Contains(r.conjuncts, self) {
+			return true
+		}
+	}
+	return false
+}
+
 // seesSelf reports whether the caller sees their own user object when it
 // is an object of x: every type of x has the built-in rule that shows it.
 func (rs *roleSet) seesSelf(x *model.Entity) bool {
@@ -612,28 +661,29 @@ func (rs *roleSet) seesSelf(x *model.Entity) bool {
 	return true
 }
 
-// setLinks stores the link columns of one row.
-func (r *row) setLinks(links []linkCol, vals []any) error {
-	for i, l := range links {
-		name := l.name
-		if _, ok := r.obj.Values[name]; !ok {
+// setLinks stores the link columns of one row; pos gives the member
+// position of each.
+func (r *row) setLinks(links []linkCol, pos []int, vals []any) error {
+	for k, l := range links {
+		i := pos[k]
+		if i < 0 {
 			continue // a member of another type of the hierarchy
 		}
 		switch l.kind {
 		case refVisible:
-			if !isSet(vals[i]) {
+			if !isSet(vals[k]) {
 				if r.hidden == nil {
 					r.hidden = map[*model.Association]bool{}
 				}
 				r.hidden[l.a] = true
 			}
 		case setAll, setVisible:
-			ids, err := parseIDs(vals[i])
+			ids, err := parseIDs(vals[k])
 			if err != nil {
 				return err
 			}
 			if l.kind == setAll {
-				r.obj.Values[name] = ids
+				r.vals[i] = ids
 			} else {
 				if r.visibleSets == nil {
 					r.visibleSets = map[*model.Association][]int64{}
@@ -910,27 +960,25 @@ func (rq *request) visibleIDs(tx *store.Tx, x *model.Entity, ids []int64) (map[i
 
 // results strips what the caller may not read and hides invisible
 // associated objects, as the list query computed them. It takes over the
-// rows' values.
+// rows' values: the rows must not be written with afterwards.
 func (rq *request) results(rows []*row) []*Result {
 	out := make([]*Result, len(rows))
 	for ri, r := range rows {
-		er := rq.rs.entities[r.obj.Entity]
-		vals := r.obj.Values
+		er := r.er
 		for i, m := range er.members {
-			if !r.read.has(i) {
-				delete(vals, m.Name)
+			a := m.Association
+			if a == nil || !r.read.has(i) {
 				continue
 			}
-			if a := m.Association; a != nil {
-				if a.Type == model.Reference && r.hidden[a] {
-					vals[m.Name] = int64(0)
-				} else if ids, ok := r.visibleSets[a]; ok {
-					vals[m.Name] = ids
-				}
+			if a.Type == model.Reference && r.hidden[a] {
+				r.vals[i] = int64(0)
+			} else if ids, ok := r.visibleSets[a]; ok {
+				r.vals[i] = ids
 			}
 		}
 		readable, writable := rq.rs.memberMaps(er, r.read, r.write)
-		out[ri] = &Result{ID: r.obj.ID, Entity: r.obj.Entity, Values: vals, Readable: readable, Writable: writable, CanDelete: r.del}
+		out[ri] = &Result{ID: r.id, Entity: er.entity, Values: Values{er: er, vals: r.vals, has: r.read},
+			Readable: readable, Writable: writable, CanDelete: r.del}
 	}
 	return out
 }
@@ -996,7 +1044,8 @@ func (e *Engine) New(c Caller, x *model.Entity) (*Result, error) {
 		return nil, err
 	}
 	er := e.set(c).entities[x]
-	res := &Result{Entity: x, Values: map[string]any{}, Readable: map[string]bool{}, Writable: map[string]bool{}}
+	res := &Result{Entity: x, Values: Values{er: er, vals: make([]any, len(er.members)), has: newBits(len(er.members))},
+		Readable: map[string]bool{}, Writable: map[string]bool{}}
 	for i, m := range er.members {
 		read := er.open && !neverReadable(m) || er.newRead.has(i) || c.system
 		write := er.open && !neverWritable(m) || er.newWrite.has(i) || c.system
@@ -1014,7 +1063,8 @@ func (e *Engine) New(c Caller, x *model.Entity) (*Result, error) {
 				v = []int64{}
 			}
 		}
-		res.Values[m.Name] = v
+		res.Values.vals[i] = v
+		res.Values.has.set(i)
 	}
 	return res, nil
 }

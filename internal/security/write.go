@@ -204,7 +204,7 @@ func (rq *request) reread(tx *store.Tx, x *model.Entity, id int64) (*Result, err
 		if gerr != nil {
 			return nil, gerr
 		}
-		return &Result{ID: id, Entity: obj.Entity, Values: map[string]any{}}, nil
+		return &Result{ID: id, Entity: obj.Entity}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -225,7 +225,7 @@ func (e *Engine) Update(ctx context.Context, c Caller, x *model.Entity, id int64
 		if err != nil {
 			return err
 		}
-		obj := r.obj
+		obj := r.object()
 		own := obj.Entity
 		er := rq.rs.entities[own]
 		write := map[string]any{}
@@ -396,13 +396,13 @@ func (e *Engine) Delete(ctx context.Context, c Caller, x *model.Entity, id int64
 		if err != nil {
 			return err
 		}
-		if r.obj.Entity.IsA(e.app.Entity(model.SystemUser)) && !c.system {
+		if r.er.entity.IsA(e.app.Entity(model.SystemUser)) && !c.system {
 			return forbidden("users are deleted through /api/v1/users, not the object API")
 		}
 		if !r.del && !c.system {
-			return forbidden("no delete access to entity %s", r.obj.Entity.QualifiedName())
+			return forbidden("no delete access to entity %s", r.er.entity.QualifiedName())
 		}
-		plan, err := e.st.DeletePlan(ctx, tx, r.obj)
+		plan, err := e.st.DeletePlan(ctx, tx, r.object())
 		var conflict *store.ConflictError
 		if err != nil && (!errors.As(err, &conflict) || plan == nil) {
 			return err

@@ -31,7 +31,7 @@ func (f *fixture) ownerOf(t testing.TB, id string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o, _ := r.Values["System.owner"].(int64); o != 0 {
+	if o, _ := r.Values.Value("System.owner").(int64); o != 0 {
 		return strconv.FormatInt(o, 10)
 	}
 	return ""

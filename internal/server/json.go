@@ -97,7 +97,7 @@ func jsonValue(m *model.Member, v any) any {
 func objectJSON(r *security.Result, keep func(name string) bool) map[string]any {
 	out := map[string]any{"id": idString(r.ID), "$entity": r.Entity.QualifiedName()}
 	for _, m := range r.Entity.Members() {
-		v, ok := r.Values[m.Name]
+		v, ok := r.Values.Get(m.Name)
 		if !ok || (keep != nil && !keep(m.Name)) {
 			continue
 		}

@@ -214,7 +214,7 @@ func (s *Server) rightsFirst(q *req, x *model.Entity, cur *security.Result, raw 
 			if cur == nil && security.SameValue(v, defaults[m.Name]) {
 				continue
 			}
-			if c, readable := rights.Values[m.Name]; cur != nil && readable && security.SameValue(v, c) {
+			if c, readable := rights.Values.Get(m.Name); cur != nil && readable && security.SameValue(v, c) {
 				continue
 			}
 		}

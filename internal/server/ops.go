@@ -161,7 +161,7 @@ func (s *Server) columnValues(q *req, c column, rows []*security.Result) ([]any,
 			if r == nil {
 				continue
 			}
-			if id, _ := r.Values[st.Member.Name].(int64); id != 0 {
+			if id, _ := r.Values.Value(st.Member.Name).(int64); id != 0 {
 				ids = append(ids, id)
 			}
 		}
@@ -179,7 +179,7 @@ func (s *Server) columnValues(q *req, c column, rows []*security.Result) ([]any,
 			if r == nil {
 				continue
 			}
-			id, _ := r.Values[st.Member.Name].(int64)
+			id, _ := r.Values.Value(st.Member.Name).(int64)
 			cur[i] = next[id]
 		}
 	}
@@ -188,7 +188,7 @@ func (s *Server) columnValues(q *req, c column, rows []*security.Result) ([]any,
 		if r == nil {
 			continue
 		}
-		if v, ok := r.Values[c.path.Member.Name]; ok {
+		if v, ok := r.Values.Get(c.path.Member.Name); ok {
 			out[i] = jsonValue(c.path.Member, v)
 		}
 	}
@@ -370,7 +370,7 @@ func (s *Server) opOptions(q *req, p *model.Page) error {
 	for i, r := range results {
 		c := idString(r.ID)
 		if caption != nil {
-			if v, ok := r.Values[caption.Name].(string); ok {
+			if v, ok := r.Values.Value(caption.Name).(string); ok {
 				c = v
 			}
 		}

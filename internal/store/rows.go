@@ -175,10 +175,25 @@ func (s *Store) Scanner(t *schema.Table) Scanner { return Scanner{s, s.scanPlans
 // Object decodes a row read with SelectColumns (dst from ScanTargets) into
 // an object of its own entity.
 func (sc Scanner) Object(dst []any) (*Object, error) {
+	id, e, vals, err := sc.Row(dst)
+	if err != nil {
+		return nil, err
+	}
+	obj := &Object{ID: id, Entity: e, Values: make(map[string]any, len(vals))}
+	for i, m := range e.Members() {
+		obj.Values[m.Name] = vals[i]
+	}
+	return obj, nil
+}
+
+// Row decodes a row read with SelectColumns: the object's id and entity,
+// and the values of the entity's members in the order of its Members()
+// (reference sets empty), without building a map.
+func (sc Scanner) Row(dst []any) (int64, *model.Entity, []any, error) {
 	s := sc.s
 	id, err := asInt(*(dst[0].(*any)))
 	if err != nil {
-		return nil, err
+		return 0, nil, nil, err
 	}
 	typ := *(dst[1].(*any))
 	var plan *scanPlan
@@ -189,30 +204,30 @@ func (sc Scanner) Object(dst []any) (*Object, error) {
 		plan = sc.plans[string(typ)]
 	}
 	if plan == nil {
-		return nil, fmt.Errorf("store: object %d has unknown type %q", id, typ)
+		return 0, nil, nil, fmt.Errorf("store: object %d has unknown type %q", id, typ)
 	}
-	obj := &Object{ID: id, Entity: plan.entity, Values: make(map[string]any, len(plan.members))}
-	for _, p := range plan.members {
+	vals := make([]any, len(plan.members))
+	for i, p := range plan.members {
 		m := p.m
 		switch {
 		case m.Attribute != nil:
 			v, err := s.decode(m.Attribute, *(dst[p.col].(*any)))
 			if err != nil {
-				return nil, fmt.Errorf("store: %s of object %d: %w", m.Name, id, err)
+				return 0, nil, nil, fmt.Errorf("store: %s of object %d: %w", m.Name, id, err)
 			}
-			obj.Values[m.Name] = v
+			vals[i] = v
 		case p.col >= 0:
 			v := *(dst[p.col].(*any))
 			if _, ok := v.(int64); !ok {
 				ref, _ := asInt(v)
 				v = ref
 			}
-			obj.Values[m.Name] = v
+			vals[i] = v
 		default:
-			obj.Values[m.Name] = []int64{}
+			vals[i] = []int64{}
 		}
 	}
-	return obj, nil
+	return id, plan.entity, vals, nil
 }
 
 // scanPlan says where a row of SelectColumns holds each member of one
