@@ -394,7 +394,7 @@ func (rs *roleSet) plan(key string, build func() (*readPlan, error)) (*readPlan,
 
 // newPlan builds the statement that selects the rows of x matching where,
 // which must include rs.Visible(x, "t0"), in order; limited adds LIMIT
-// and OFFSET as parameters 1 and 2. Besides the members, each row carries
+// and OFFSET (given to query as parameters 1 and 2). Besides the members, each row carries
 // a flag per rule that may or may not apply to it (the row's rights follow
 // from them) and the link columns.
 func (rq *request) newPlan(x *model.Entity, where, order *xpath.Frag, limited bool) (*readPlan, error) {
@@ -525,13 +525,13 @@ func (rq *request) query(tx *store.Tx, p *readPlan, params ...any) ([]*row, erro
 		return nil, err
 	}
 	defer rows.Close()
-	// One set of scan targets serves every row: ScanObject copies out.
-	vals := make([]any, p.width+len(p.flags)+len(p.links))
-	dst := make([]any, len(vals))
-	for i := range vals {
-		dst[i] = &vals[i]
+	// One set of scan targets serves every row: Row copies the values out.
+	cells := make([]any, p.width+len(p.flags)+len(p.links))
+	dst := make([]any, len(cells))
+	for i := range cells {
+		dst[i] = &cells[i]
 	}
-	flags, links := vals[p.width:p.width+len(p.flags)], vals[p.width+len(p.flags):]
+	flags, links := cells[p.width:p.width+len(p.flags)], cells[p.width+len(p.flags):]
 	var out []*row
 	for rows.Next() {
 		if err := rows.Scan(dst...); err != nil {
@@ -966,8 +966,12 @@ func (rq *request) results(rows []*row) []*Result {
 	for ri, r := range rows {
 		er := r.er
 		for i, m := range er.members {
+			if !r.read.has(i) {
+				r.vals[i] = nil // not kept where nothing may read it
+				continue
+			}
 			a := m.Association
-			if a == nil || !r.read.has(i) {
+			if a == nil {
 				continue
 			}
 			if a.Type == model.Reference && r.hidden[a] {

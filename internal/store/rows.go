@@ -211,13 +211,20 @@ func (sc Scanner) Row(dst []any) (int64, *model.Entity, []any, error) {
 		m := p.m
 		switch {
 		case m.Attribute != nil:
-			v, err := s.decode(m.Attribute, *(dst[p.col].(*any)))
+			var stored any
+			if p.col >= 0 {
+				stored = *(dst[p.col].(*any))
+			}
+			v, err := s.decode(m.Attribute, stored)
 			if err != nil {
 				return 0, nil, nil, fmt.Errorf("store: %s of object %d: %w", m.Name, id, err)
 			}
 			vals[i] = v
-		case p.col >= 0:
-			v := *(dst[p.col].(*any))
+		case m.Association.Type == model.Reference:
+			var v any = int64(0)
+			if p.col >= 0 {
+				v = *(dst[p.col].(*any))
+			}
 			if _, ok := v.(int64); !ok {
 				ref, _ := asInt(v)
 				v = ref
@@ -238,7 +245,7 @@ type scanPlan struct {
 }
 
 // memberColumn is the index of a member's column, -1 for a reference set
-// (which has none).
+// (which has none) or a member without a column.
 type memberColumn struct {
 	m   *model.Member
 	col int
@@ -263,12 +270,16 @@ func (s *Store) scanPlans(t *schema.Table) map[string]*scanPlan {
 	for _, e := range t.Entities {
 		p := &scanPlan{entity: e}
 		for _, m := range e.Members() {
-			col := -1
+			var c *schema.Column
 			switch {
 			case m.Attribute != nil:
-				col = index[s.Map.AttrColumn(m.Attribute)]
+				c = s.Map.AttrColumn(m.Attribute)
 			case m.Association.Type == model.Reference:
-				col = index[s.Map.RefColumn(m.Association)]
+				c = s.Map.RefColumn(m.Association)
+			}
+			col, ok := index[c]
+			if !ok {
+				col = -1
 			}
 			p.members = append(p.members, memberColumn{m, col})
 		}
