@@ -89,6 +89,15 @@ func (s *Service) EnsureDemoUsers(ctx context.Context) error {
 			}
 			continue
 		}
+		// Only a user created as a demo user gets the demo roles again: an
+		// ordinary user who has the name keeps their own.
+		rec, err := s.User(ctx, id)
+		if err != nil {
+			return err
+		}
+		if rec == nil || !rec.Demo {
+			return fmt.Errorf("demo user %s: a user with this name exists and was not created as a demo user; rename that user (rampart users) or the demo user in app.yaml", du.Name)
+		}
 		if _, err := s.eng.Update(ctx, security.System(), s.user, id, map[string]any{model.SystemUserRoles: s.roleIDs(du.Roles)}); err != nil {
 			return fmt.Errorf("updating demo user %s: %w", du.Name, err)
 		}

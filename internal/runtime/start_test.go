@@ -351,6 +351,49 @@ func TestDemoUsersReapplied(t *testing.T) {
 	}
 }
 
+// TestDemoUserNameTaken: an ordinary user who has a demo user's name is
+// not turned into the demo user (nor given its roles): start-up stops and
+// says what to rename.
+func TestDemoUserNameTaken(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	off := startupApp(t, hashLine, "hashAlgorithm: bcrypt:4", "demoUsers:\n    enabled: true", "demoUsers:\n    enabled: false")
+	on := startupApp(t, hashLine, "hashAlgorithm: bcrypt:4")
+	db := "sqlite:" + filepath.Join(t.TempDir(), "app.db")
+	start := func(dir string) (*runtime.Runtime, error) {
+		opts := startupOptions(dir, "development", nil, &logBuffer{}, &logBuffer{})
+		opts.DB = db
+		return runtime.Start(ctx, opts)
+	}
+	rt, err := start(off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emp := rt.App.UserRole("Employee")
+	id, err := rt.Identity.CreateUser(ctx, "demo_manager", goodPW, []*model.UserRole{emp}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Close()
+
+	if rt, err := start(on); err == nil {
+		rt.Close()
+		t.Fatal("start-up accepted an ordinary user as the demo user demo_manager")
+	} else if !strings.Contains(err.Error(), "demo_manager") || !strings.Contains(err.Error(), "not created as a demo user") {
+		t.Errorf("error %q does not say which user to rename", err)
+	}
+
+	rt, err = start(off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	rec, err := rt.Identity.User(ctx, id)
+	if err != nil || rec.Demo || len(rec.Roles) != 1 || rec.Roles[0].Name != "Employee" {
+		t.Errorf("the ordinary user after the refused start: %+v %v", rec, err)
+	}
+}
+
 // TestBackgroundSweep: the sweep runs every SweepEvery on its own (in a
 // synctest bubble, so that no real time passes).
 func TestBackgroundSweep(t *testing.T) {

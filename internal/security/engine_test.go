@@ -194,6 +194,13 @@ func TestExampleApp(t *testing.T) {
 			if got := ids(accs); !slices.Equal(got, []int64{f.employee.UserID(), f.other.UserID(), f.manager.UserID()}) {
 				t.Errorf("manager sees accounts %v", got)
 			}
+			// Managing users includes deleting them, but not through the
+			// object API.
+			for _, a := range accs {
+				if err := e.Delete(ctx, f.manager, account, a.ID); !errors.As(err, &fb) {
+					t.Errorf("deleting account %d through the object API: %v", a.ID, err)
+				}
+			}
 			if _, err := e.Update(ctx, f.manager, account, f.employee.UserID(), map[string]any{"System.UserRoles": []int64{e.RoleID("Manager")}}); !errors.As(err, &fb) {
 				t.Errorf("granting Manager: %v", err)
 			}

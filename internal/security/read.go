@@ -23,7 +23,9 @@ type Result struct {
 	Values   Values
 	Readable map[string]bool
 	Writable map[string]bool
-	// CanDelete: some rule that applies to the object allows deleting it.
+	// CanDelete: some rule that applies to the object allows deleting it
+	// (security.md's canDelete). Users are deleted only through the user
+	// API: Delete refuses them even where this is true.
 	CanDelete bool
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/rampart/rampart/internal/identity"
 	"github.com/rampart/rampart/internal/model"
 	"github.com/rampart/rampart/internal/security"
 	"github.com/rampart/rampart/internal/store"
@@ -183,12 +184,22 @@ func (s *Server) updateUser(q *req) error {
 	if body.Active != nil {
 		vals["Active"] = *body.Active
 	}
+	// Nothing changes unless all of it can: the password is checked
+	// against the policy (with the name it will have) before the fields
+	// are written, and set only once they are.
 	if body.Password != nil {
-		var keep = q.sess
-		if !self {
-			keep = nil
+		rec, err := s.id.User(ctx, id)
+		if err != nil {
+			return err
 		}
-		if err := s.id.SetPassword(ctx, id, *body.Password, keep); err != nil {
+		if rec == nil {
+			return errNotFound
+		}
+		name := rec.Name
+		if body.Name != nil {
+			name = *body.Name
+		}
+		if err := identity.CheckPolicy(s.app.Security.PasswordPolicy, name, *body.Password); err != nil {
 			return err
 		}
 	}
@@ -196,6 +207,15 @@ func (s *Server) updateUser(q *req) error {
 		// The engine's user hook ends the sessions of a user whose roles
 		// change or who is deactivated.
 		if _, err := s.eng.Update(ctx, security.System(), s.app.Entity(model.SystemUser), id, vals); err != nil {
+			return err
+		}
+	}
+	if body.Password != nil {
+		var keep = q.sess
+		if !self {
+			keep = nil
+		}
+		if err := s.id.SetPassword(ctx, id, *body.Password, keep); err != nil {
 			return err
 		}
 	}

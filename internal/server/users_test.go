@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,6 +90,17 @@ func TestUsersAPI(t *testing.T) {
 			{name: "admin still signed in", c: admin, method: "GET", path: "/api/v1/session", status: 200, has: []string{`"roles":["Administrator"]`}},
 			{name: "max still active", c: max, method: "GET", path: "/api/v1/session", status: 200},
 			{name: "users without roles managed by admin", c: admin, method: "PATCH", path: u("norole"), body: map[string]any{"roles": []string{"Employee"}}, status: 200, has: []string{`"roles":["Employee"]`}},
+			// A request that cannot be carried out whole changes nothing:
+			// the name is too long, so the new password is not set either.
+			{name: "password with a bad name", c: admin, method: "PATCH", path: u("bert"), body: map[string]any{"password": "another-Good-pass-77", "name": strings.Repeat("b", 101)}, status: 422, code: "validation_failed"},
+			{name: "old password still works", method: "POST", path: "/api/v1/login", body: loginBody("bert", userPW), status: 200},
+			{name: "weak password with a rename", c: admin, method: "PATCH", path: u("bert"), body: map[string]any{"password": "short", "name": "bertie"}, status: 422, code: "password_policy"},
+			{name: "not renamed", c: admin, method: "GET", path: users, status: 200, has: []string{`"name":"Bert"`},
+				check: func(t *testing.T, r *resp) {
+					if slices.Contains(names(t, r), "bertie") {
+						t.Error("renamed although the password was refused")
+					}
+				}},
 			{name: "manager deletes an employee", c: max, method: "DELETE", path: u("Zed"), status: 204},
 			{name: "deleted user gone", c: max, method: "DELETE", path: u("Zed"), status: 404, code: "not_found"},
 			{name: "deleted user cannot sign in", method: "POST", path: "/api/v1/login", body: loginBody("Zed", userPW), status: 401, code: "invalid_credentials"},
