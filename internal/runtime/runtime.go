@@ -191,7 +191,7 @@ func load(o Options) (*model.App, error) {
 func open(ctx context.Context, app *model.App, o Options, setup func(*Runtime) error) (*Runtime, error) {
 	st, err := store.Open(ctx, o.DB, app, store.Options{AllowDataLoss: o.AllowDataLoss})
 	if err != nil {
-		if errors.Is(err, store.ErrDataLoss) {
+		if errors.Is(err, store.ErrDataLoss) || errors.Is(err, store.ErrOlderModel) {
 			return nil, refuse("%v", err)
 		}
 		return nil, refuse("cannot open the store: %v", err)

@@ -394,6 +394,37 @@ func TestDemoUserNameTaken(t *testing.T) {
 	}
 }
 
+// TestOlderVersionRefused: after version 1.1.0 of the app has opened the
+// store, version 1.0.0 refuses to start, even with --allow-data-loss, and
+// says which versions are involved.
+func TestOlderVersionRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	older := startupApp(t, hashLine, "hashAlgorithm: bcrypt:4")
+	newer := startupApp(t, hashLine, "hashAlgorithm: bcrypt:4", "version: 1.0.0", "version: 1.1.0")
+	db := "sqlite:" + filepath.Join(t.TempDir(), "app.db")
+	start := func(dir string) (*runtime.Runtime, error) {
+		opts := startupOptions(dir, "development", nil, &logBuffer{}, &logBuffer{})
+		opts.DB, opts.AllowDataLoss = db, true
+		return runtime.Start(ctx, opts)
+	}
+	for _, dir := range []string{older, newer} {
+		rt, err := start(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt.Close()
+	}
+	rt, err := start(older)
+	var se *runtime.StartError
+	if err == nil {
+		rt.Close()
+	}
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "1.0.0") || !strings.Contains(err.Error(), "1.1.0") {
+		t.Fatalf("the older version: %v, want a refusal naming both versions", err)
+	}
+}
+
 // TestBackgroundSweep: the sweep runs every SweepEvery on its own (in a
 // synctest bubble, so that no real time passes).
 func TestBackgroundSweep(t *testing.T) {

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rampart/rampart/internal/schema"
@@ -118,9 +120,24 @@ func (s *Store) migrate(ctx context.Context, opts Options) error {
 				return fmt.Errorf("store: the stored layout is damaged: %w", err)
 			}
 		}
+		var storedVersion string
+		err = tx.QueryRow(ctx, `SELECT value FROM rampart_meta WHERE name = 'model_version'`).Scan(&storedVersion)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: reading the model version: %w", err)
+		}
+		if v := s.App.Version; v != "" && storedVersion != "" && CompareVersions(v, storedVersion) < 0 {
+			return fmt.Errorf("%w: this model is version %s, and the store was last opened by version %s of the app; start the newer model (to go back on purpose, give this model a version of at least %s in app.yaml)",
+				ErrOlderModel, v, storedVersion, storedVersion)
+		}
 		want := s.desired()
 		if err := s.apply(ctx, tx, old, want, opts); err != nil {
 			return err
+		}
+		if v := s.App.Version; v != "" && v != storedVersion {
+			if _, err := tx.Exec(ctx, `INSERT INTO rampart_meta (name, value) VALUES ('model_version', ?)
+				ON CONFLICT (name) DO UPDATE SET value = excluded.value`, v); err != nil {
+				return fmt.Errorf("store: recording the model version: %w", err)
+			}
 		}
 		if s.Dialect == schema.Postgres {
 			stmts, err := schema.PostgresTimeZoneSupport(s.App.TimeZoneID)
@@ -309,4 +326,28 @@ func (s *Store) fillDefault(ctx context.Context, tx *Tx, t *schema.Table, c *sch
 	}
 	_, err = tx.Exec(ctx, q, args...)
 	return err
+}
+
+// CompareVersions orders two app versions (app.yaml `version`): the parts
+// between dots and dashes compare as numbers when both are numbers, else as
+// text; a version that is a prefix of another is older (1.2 < 1.2.1).
+func CompareVersions(a, b string) int {
+	split := func(v string) []string {
+		return strings.FieldsFunc(v, func(r rune) bool { return r == '.' || r == '-' || r == '+' })
+	}
+	pa, pb := split(a), split(b)
+	for i := range min(len(pa), len(pb)) {
+		x, errX := strconv.ParseUint(pa[i], 10, 64)
+		y, errY := strconv.ParseUint(pb[i], 10, 64)
+		var c int
+		if errX == nil && errY == nil {
+			c = cmp.Compare(x, y)
+		} else {
+			c = strings.Compare(pa[i], pb[i])
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(pa), len(pb))
 }

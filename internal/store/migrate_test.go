@@ -502,3 +502,91 @@ func TestMigrateDataLoss(t *testing.T) {
 		})
 	}
 }
+
+func TestCompareVersions(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"1.2.0", "1.2.0", 0},
+		{"1.2.0", "1.10.0", -1},
+		{"2", "1.99", 1},
+		{"1.2", "1.2.1", -1},
+		{"1.2.0-rc1", "1.2.0-rc2", -1},
+		{"1.2.0", "1.2.0-rc1", -1}, // a longer version is newer
+		{"v1", "v2", -1},
+	} {
+		if got := CompareVersions(c.a, c.b); got != c.want {
+			t.Errorf("CompareVersions(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+		if got := CompareVersions(c.b, c.a); got != -c.want {
+			t.Errorf("CompareVersions(%q, %q) = %d, want %d", c.b, c.a, got, -c.want)
+		}
+	}
+}
+
+// TestMigrateOlderVersion: once an app of some version has opened the
+// store, an app of a lower version is refused before anything changes,
+// even when its layout would lose nothing (here it lacks only an index).
+func TestMigrateOlderVersion(t *testing.T) {
+	versioned := func(version, module string) *model.App {
+		t.Helper()
+		app := strings.Replace(migApp, "name: Mig\n", "name: Mig\nversion: "+version+"\n", 1)
+		if version == "" {
+			app = migApp
+		}
+		fsys := fstest.MapFS{"app.yaml": {Data: []byte(app)}, "modules/Shop.yaml": {Data: []byte(module)}}
+		a, diags, err := model.LoadFS(fsys, model.Options{})
+		if err != nil || diags.HasErrors() {
+			t.Fatalf("model: %v %v", err, diags)
+		}
+		return a
+	}
+	withIndex := edit(t, migV1, "      Note: {type: String}\n", "      Note: {type: String}\n    indexes:\n      - [Qty]\n")
+	for kind, url := range migURLs(t) {
+		t.Run(kind, func(t *testing.T) {
+			open := func(app *model.App) error {
+				s, err := migOpen(t, url, app, Options{AllowDataLoss: true})
+				if err == nil {
+					s.Close()
+				}
+				return err
+			}
+			if err := open(versioned("1.1.0", migV1)); err != nil {
+				t.Fatal(err)
+			}
+			if err := open(versioned("1.2.0", withIndex)); err != nil {
+				t.Fatal(err)
+			}
+			// Older: refused, whatever the option, naming both versions.
+			err := open(versioned("1.1.0", migV1))
+			if !errors.Is(err, ErrOlderModel) || !strings.Contains(err.Error(), "1.1.0") || !strings.Contains(err.Error(), "1.2.0") {
+				t.Fatalf("older model: %v, want ErrOlderModel naming 1.1.0 and 1.2.0", err)
+			}
+			// The refused instance changed nothing: the index is still there.
+			s, err := migOpen(t, url, versioned("1.2.0", withIndex), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND sql LIKE '%"Qty"%'`
+			if s.Dialect == schema.Postgres {
+				q = `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexdef LIKE '%"Qty"%'`
+			}
+			if err := s.DB.QueryRow(q).Scan(&n); err != nil || n != 1 {
+				t.Errorf("indexes on Qty after the refusal: %d, %v", n, err)
+			}
+			s.Close()
+			// A model without a version is not compared; a newer one opens.
+			if err := open(versioned("", withIndex)); err != nil {
+				t.Errorf("unversioned model: %v", err)
+			}
+			if err := open(versioned("1.10.0", withIndex)); err != nil {
+				t.Errorf("version 1.10.0 after 1.2.0: %v", err)
+			}
+			if err := open(versioned("1.2.0", withIndex)); !errors.Is(err, ErrOlderModel) {
+				t.Errorf("1.2.0 after 1.10.0: %v, want ErrOlderModel", err)
+			}
+		})
+	}
+}

@@ -42,6 +42,10 @@ type Options struct {
 // ErrDataLoss is returned (wrapped) when a model change would lose data.
 var ErrDataLoss = errors.New("the model change would lose data")
 
+// ErrOlderModel is returned (wrapped) when the model's version (app.yaml
+// `version`) is older than that of the app that last opened the store.
+var ErrOlderModel = errors.New("the model is older than the store")
+
 // Open connects to the store at url (sqlite:PATH or postgres://…), brings
 // its schema in step with the model and returns it.
 func Open(ctx context.Context, url string, app *model.App, opts Options) (*Store, error) {
